@@ -19,10 +19,13 @@ __all__ = ["GroupedData", "load_homework", "homework_path"]
 
 def _natural_key(label: str):
     """Sort group labels numerically when they look like numbers ("2" < "10")."""
+    # The label itself breaks ties ("2" vs "02"), and "nan" sorts as text: otherwise
+    # the order, and so the group codes, would follow set order, which changes per run.
     try:
-        return (0, float(label), "")
+        x = float(label)
     except ValueError:
         return (1, 0.0, label)
+    return (0, x, label) if not math.isnan(x) else (1, 0.0, label)
 
 
 def _display_label(label):

@@ -1,0 +1,14 @@
+"""The lecture's three models, each in its own module with its derivation in the docstring.
+
+* complete_pooling: Model 1, one mean and one variance for everyone.
+* no_pooling:       Model 2, every group fitted on its own.
+* hierarchical:     Model 3, group means drawn from a common normal: partial pooling.
+
+`help(teachkit.models.hierarchical)` shows the derivation of its full conditionals.
+"""
+
+from teachkit.models.complete_pooling import fit_complete_pooling
+from teachkit.models.hierarchical import fit_hierarchical
+from teachkit.models.no_pooling import fit_no_pooling
+
+__all__ = ["fit_complete_pooling", "fit_no_pooling", "fit_hierarchical"]
