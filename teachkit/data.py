@@ -106,8 +106,11 @@ class GroupedData:
         return cls._from_clean(vals, labels, value_name=value_name, group_name=group_name, unit=unit)
 
     @classmethod
-    def from_csv(cls, path, *, value, group, unit=""):
+    def from_csv(cls, path, *, value, group, unit="", minimum=None, minimum_reason=None):
         """Read a CSV file with a header row; ``value`` and ``group`` name its columns.
+
+        ``minimum``: values below it are refused (e.g. 0 for hours); ``minimum_reason``
+        starts that error message.
 
         Errors name the file, the column and the row (data rows are counted from 1,
         the header not included, and the line of the file is given too).
@@ -129,9 +132,11 @@ class GroupedData:
                     )
             iv, ig = header.index(value), header.index(group)
             vals, labels = [], []
-            for row_no, row in enumerate(reader, start=1):
+            row_no = 0
+            for row in reader:
                 if not row or not any(c.strip() for c in row):
                     continue  # blank lines (a trailing newline) are not observations
+                row_no += 1
                 where = f"{path.name}, row {row_no} (line {reader.line_num}), column {value!r}"
                 cell_v = row[iv].strip() if iv < len(row) else ""
                 cell_g = row[ig].strip() if ig < len(row) else ""
@@ -140,7 +145,11 @@ class GroupedData:
                         f"{path.name}, row {row_no} (line {reader.line_num}), column {group!r}: "
                         "missing group label"
                     )
-                vals.append(_to_float(cell_v, where=where))
+                x = _to_float(cell_v, where=where)
+                if minimum is not None and x < minimum:
+                    reason = minimum_reason or f"values must be at least {minimum:g}"
+                    raise ValueError(f"{reason}: {where} holds {cell_v}")
+                vals.append(x)
                 labels.append(cell_g)
         if not vals:
             raise ValueError(f"{path} has a header but no data rows")
@@ -242,14 +251,6 @@ def load_homework(path=None) -> GroupedData:
     (n, mean, sd) exactly; see data/README.md.
     """
     data = GroupedData.from_csv(path or homework_path(), value="hours", group="school",
-                                unit="hours per week")
-    negative = np.flatnonzero(data.values < 0)
-    if negative.size:
-        # rows in the file follow the order read, which from_csv keeps in .values
-        i = int(negative[0])
-        raise ValueError(
-            f"homework hours cannot be negative: row {i + 1} (line {i + 2}), column 'hours' "
-            f"holds {data.values[i]:g}"
-        )
-    return GroupedData(values=data.values, groups=data.groups, labels=data.labels,
-                       value_name="hours", group_name="school", unit="hours per week")
+                                unit="hours per week", minimum=0,
+                                minimum_reason="homework hours cannot be negative")
+    return data

@@ -1,0 +1,53 @@
+# The two commands of the README, and a few more for instructors.
+#   make lab    open the lecture in JupyterLab at the first notebook
+#   make test   run every test: unit tests and every notebook under strict nbval
+# Each creates .venv from the pinned requirements when it is missing or stale.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_NOTEBOOKS := notebooks
+SANITIZE := notebooks/sanitize.cfg
+
+.PHONY: lab test test-slow bench slides exercises freeze clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+
+# Reinstall when a requirements file or pyproject.toml is newer than the stamp.
+$(VENV)/.stamp-runtime: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+lab: $(VENV)/.stamp-runtime
+	$(BIN)/jupyter lab notebooks/01_data.ipynb
+
+test: $(VENV)/.stamp-dev
+	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
+		--ignore=notebooks/exercises/student -p no:cacheprovider
+
+# Simulation-based calibration at full size (minutes, not seconds).
+test-slow: $(VENV)/.stamp-dev
+	$(BIN)/python -m pytest tests -m slow -p no:cacheprovider
+
+bench: $(VENV)/.stamp-runtime
+	$(BIN)/python benchmarks/bench_samplers.py
+
+exercises: $(VENV)/.stamp-runtime
+	$(BIN)/python -m teachkit.exercises build
+
+# Re-pin: install the direct dependencies in a scratch venv and freeze them.
+freeze:
+	rm -rf /tmp/teachkit-freeze && $(PYTHON) -m venv /tmp/teachkit-freeze
+	/tmp/teachkit-freeze/bin/pip install --quiet $$(grep -v '^#' requirements.in)
+	{ echo "# Pinned: everything the notebooks and tests need, on Python 3.11."; \
+	  echo "# Regenerate with: make freeze (installs requirements.in in a clean venv and freezes it)."; \
+	  /tmp/teachkit-freeze/bin/pip freeze; echo "-e ."; } > requirements.txt
+
+clean:
+	rm -rf $(VENV) build
