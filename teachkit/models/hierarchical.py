@@ -101,7 +101,7 @@ def draw_sigma2(theta, n, ybar, ss, prior, rng):
 
     SS(θ) = Σ_j [ss_j + n_j (ȳ_j − θ_j)²], the squared distances of all students to their school's θ_j.
     """
-    sum_sq = ss.sum() + (n * (ybar - theta) ** 2).sum(axis=-1)
+    sum_sq = ss.sum() + (ybar - theta) ** 2 @ n  # the matrix product sums n_j (ȳ_j − θ_j)² over j
     return conjugate.variance(prior, count=n.sum(), sum_sq=sum_sq, rng=rng)
 
 
