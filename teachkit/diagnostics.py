@@ -8,16 +8,18 @@ chain. The methods follow
     folding, and localization: an improved R-hat for assessing convergence of
     MCMC", Bayesian Analysis 16(2).
 
-and give the same numbers as Stan and ArviZ. The recipe has three ingredients,
-each a small helper below:
+and compute exactly what ArviZ computes (tests/test_diagnostics.py checks this
+to ~1e-10), which is also the algorithm of Stan's ``posterior`` package. The
+recipe has three ingredients, each a small helper below:
 
 1. *Split* every chain into its first and second half. A chain that is still
    drifting has halves that disagree, so treating the halves as separate chains
    lets the between-chain comparison notice the drift.
 2. *Rank-normalise*: replace every draw by its rank among all draws, then map
    the ranks onto normal quantiles. The diagnostics then work for heavy-tailed
-   posteriors (even without a finite mean) and do not change if the parameter
-   is transformed by a monotone function (σ or log σ give the same answer).
+   posteriors (even without a finite mean), and the bulk ESS and bulk R-hat
+   do not change when the parameter is transformed monotonically (σ and
+   log σ give the same answer), because ranks do not.
 3. Estimate the *effective sample size* from the autocorrelations of the
    chains, combining all chains and cutting the noisy tail of the
    autocorrelation sum off with Geyer's initial sequence rules.
@@ -97,11 +99,16 @@ def _as_chains(x, min_draws: int = MIN_DRAWS) -> np.ndarray:
     return draws
 
 
-def _require_variation(draws: np.ndarray) -> None:
-    """Refuse draws that never change: every variance below would be 0 and R-hat, ESS 0/0."""
-    if draws.min() == draws.max():
+def _require_variation(split: np.ndarray) -> None:
+    """Refuse split chains that never change: every variance would be 0 and R-hat, ESS 0/0.
+
+    The check is exact and made on the split chains, before any arithmetic,
+    because that is what the diagnostics see (a rounding error in a mean must
+    not turn "constant" into "tiny variance").
+    """
+    if split.min() == split.max():
         raise DiagnosticError(
-            f"all draws are identical (every one equals {draws.flat[0]!r}), so R-hat and the "
+            f"all draws are identical (every one equals {split.flat[0]!r}), so R-hat and the "
             "effective sample size are undefined (0/0). Either the parameter is fixed, or "
             "the sampler never moved."
         )
@@ -171,10 +178,12 @@ def _autocovariance(chains: np.ndarray) -> np.ndarray:
     return lagged_products[:, :n] / n
 
 
-def _ess_of_chains(chains: np.ndarray, what: str) -> float:
-    """Effective sample size of the mean of ``chains`` (m chains of n draws, already split).
+def _ess_of_chains(chains: np.ndarray) -> float:
+    """Effective sample size of the mean of ``chains`` (m chains of n draws, already split,
+    not all equal: the callers check).
 
-    Multi-chain autocorrelation at lag t (Vehtari et al. 2021, eq. 10):
+    Multi-chain autocorrelation at lag t (Vehtari et al. 2021, section 3.2, in
+    the form Stan and ArviZ compute it):
 
         ρ_t = 1 - (W - mean_over_chains(γ_t)) / var⁺
 
@@ -187,8 +196,9 @@ def _ess_of_chains(chains: np.ndarray, what: str) -> float:
     sum of an even and the following odd lag is positive for a Markov chain,
     so the first pair whose sum is ≤ 0 marks where noise takes over and the
     sum stops there. The pair sums are also forced to be non-increasing
-    (Geyer's *initial monotone sequence*), which smooths out noise bumps. The
-    even lag ρ_2K of the first pair left out (if positive) is added once; this
+    (Geyer's *initial monotone sequence*), which smooths out noise bumps. Of
+    the pair K where the sum stops only the even lag ρ_2K is added, once (and
+    only if positive, when the stop was caused by a non-positive sum); this
     follows Stan and ArviZ and reduces the variance of τ for antithetic chains.
     τ is kept ≥ 1/log10(m·n), capping ESS at m·n·log10(m·n).
     """
@@ -199,8 +209,6 @@ def _ess_of_chains(chains: np.ndarray, what: str) -> float:
     var_plus = within * (n - 1) / n
     if n_chains > 1:
         var_plus += chains.mean(axis=1).var(ddof=1)  # + B/n
-    if var_plus <= 0:
-        raise DiagnosticError(f"{what} has the same value in every draw, so its ESS is undefined")
 
     rho = 1.0 - (within - acov.mean(axis=0)) / var_plus
     rho[0] = 1.0  # by definition; the formula gives 1 only up to the factor n/(n-1) in W
@@ -210,18 +218,18 @@ def _ess_of_chains(chains: np.ndarray, what: str) -> float:
     pair_sums = rho[: 2 * n_pairs].reshape(n_pairs, 2).sum(axis=1)
     non_positive = np.flatnonzero(pair_sums <= 0)
     if non_positive.size:  # the usual case: stop at the first pair with sum <= 0
-        first_dropped = non_positive[0]
-        leftover = max(rho[2 * first_dropped], 0.0)
-    else:  # every pair stayed positive up to the end of the chains
-        first_dropped = n_pairs - 1
-        leftover = rho[2 * first_dropped]
-    kept = np.minimum.accumulate(pair_sums[:first_dropped])  # initial monotone sequence
+        stop = non_positive[0]
+        leftover = max(rho[2 * stop], 0.0)
+    else:  # every pair stayed positive up to the end of the chains: stop at the last
+        stop = n_pairs - 1
+        leftover = rho[2 * stop]
+    kept = np.minimum.accumulate(pair_sums[:stop])  # initial monotone sequence
     tau = -1.0 + 2.0 * kept.sum() + leftover
     tau = max(tau, 1.0 / np.log10(total_draws))
     return float(total_draws / tau)
 
 
-def _potential_scale_reduction(chains: np.ndarray, what: str) -> float:
+def _potential_scale_reduction(chains: np.ndarray) -> float:
     """Classic R-hat of m chains of n draws (Gelman et al., BDA3 §11.4):
 
         R̂ = sqrt( var⁺ / W ),   var⁺ = (n-1)/n · W + B/n
@@ -232,10 +240,8 @@ def _potential_scale_reduction(chains: np.ndarray, what: str) -> float:
     within = chains.var(axis=1, ddof=1).mean()
     between_over_n = chains.mean(axis=1).var(ddof=1)
     if within == 0:
-        # Every half-chain is constant. If they also agree, nothing ever moved
-        # (undefined); if they differ, each is stuck at its own value: no mixing.
-        if between_over_n == 0:
-            raise DiagnosticError(f"{what} are all identical, so R-hat is undefined (0/0)")
+        # Every chain is constant, yet (the callers check) they are not all equal:
+        # each is stuck at its own value, the worst possible mixing.
         return float("inf")
     var_plus = (n - 1) / n * within + between_over_n
     return float(np.sqrt(var_plus / within))
@@ -252,12 +258,14 @@ def autocorrelation(x) -> np.ndarray:
     """
     single_chain = np.ndim(x) == 1
     draws = _as_chains(x, min_draws=2)
-    acov = _autocovariance(draws)
-    constant = np.flatnonzero(acov[:, 0] <= 0)
+    # Compare the draws themselves: after subtracting a rounded mean a constant
+    # chain can show a tiny non-zero variance instead of an exact 0.
+    constant = np.flatnonzero(draws.min(axis=1) == draws.max(axis=1))
     if constant.size:
         raise DiagnosticError(
             f"chain {int(constant[0])} is constant, so its autocorrelation is undefined (0/0)"
         )
+    acov = _autocovariance(draws)
     acorr = acov / acov[:, :1]
     return acorr[0] if single_chain else acorr
 
@@ -271,9 +279,9 @@ def ess_bulk(x) -> float:
     use it to judge the reliability of posterior means and medians. Vehtari et
     al. recommend at least 100 per chain.
     """
-    draws = _as_chains(x)
-    _require_variation(draws)
-    return _ess_of_chains(_rank_normalise(_split_chains(draws)), "the rank-normalised draws")
+    split = _split_chains(_as_chains(x))
+    _require_variation(split)
+    return _ess_of_chains(_rank_normalise(split))
 
 
 def ess_basic(x) -> float:
@@ -284,9 +292,9 @@ def ess_basic(x) -> float:
     This is the ESS that belongs to the Monte Carlo error of the posterior
     *mean*; it needs the mean and variance to exist, which the bulk ESS does not.
     """
-    draws = _as_chains(x)
-    _require_variation(draws)
-    return _ess_of_chains(_split_chains(draws), "the parameter")
+    split = _split_chains(_as_chains(x))
+    _require_variation(split)
+    return _ess_of_chains(split)
 
 
 # The ESS for the mean is the basic ESS; ArviZ calls it method="mean".
@@ -303,17 +311,17 @@ def ess_tail(x) -> float:
     chains. Tells how reliable the 5% and 95% quantiles (a 90% interval) are.
     """
     draws = _as_chains(x)
-    _require_variation(draws)
+    _require_variation(_split_chains(draws))
     smallest = []
     for p, q in zip(TAIL_PROBABILITIES, np.quantile(draws, TAIL_PROBABILITIES)):
-        indicator = (draws <= q).astype(float)
+        indicator = _split_chains((draws <= q).astype(float))
         if indicator.min() == indicator.max():
             raise DiagnosticError(
-                f"the {p:.0%} quantile equals the largest draw, so the indicator x <= q is 1 "
-                "for every draw and its ESS is undefined; this happens when many draws share "
-                "the same extreme value (a discrete or boundary-bound parameter)"
+                f"x <= (the {p:.0%} quantile) holds for every draw, so the ESS of this "
+                "indicator is undefined; this happens when many draws share the largest "
+                "value (a discrete or boundary-bound parameter)"
             )
-        smallest.append(_ess_of_chains(_split_chains(indicator), f"the indicator x <= q_{p}"))
+        smallest.append(_ess_of_chains(indicator))
     return min(smallest)
 
 
@@ -325,8 +333,9 @@ def mcse_mean(x) -> float:
     sd/sqrt(S); autocorrelation makes ESS smaller and the error larger.
     """
     draws = _as_chains(x)
-    _require_variation(draws)
-    return float(draws.std(ddof=1) / np.sqrt(ess_mean(draws)))
+    # ess_mean checks the draws vary, before the division below can be 0/0
+    effective_size = ess_mean(draws)
+    return float(draws.std(ddof=1) / np.sqrt(effective_size))
 
 
 def rhat(x) -> float:
@@ -342,10 +351,9 @@ def rhat(x) -> float:
     mean the chains have not mixed. A single chain is allowed: its two halves
     are compared with each other.
     """
-    draws = _as_chains(x)
-    _require_variation(draws)
-    split = _split_chains(draws)
-    bulk = _potential_scale_reduction(_rank_normalise(split), "the split draws")
+    split = _split_chains(_as_chains(x))
+    _require_variation(split)
+    bulk = _potential_scale_reduction(_rank_normalise(split))
     # Folding around the median turns a difference in spread into a difference in location.
     folded = np.abs(split - np.median(split))
     if folded.min() == folded.max():
@@ -353,5 +361,5 @@ def rhat(x) -> float:
         # constant: every chain then has exactly the same spread, the tail R-hat has
         # nothing to compare (0/0), and the bulk R-hat alone answers the question.
         return bulk
-    tail = _potential_scale_reduction(_rank_normalise(folded), "the folded draws |x - median|")
+    tail = _potential_scale_reduction(_rank_normalise(folded))
     return max(bulk, tail)
