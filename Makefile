@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PYTEST_NOTEBOOKS := notebooks
 SANITIZE := notebooks/sanitize.cfg
 
-.PHONY: lab test test-slow bench slides exercises freeze clean
+.PHONY: lab test bench slides exercises freeze clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,6 @@ lab: $(VENV)/.stamp-runtime
 test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
 		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider
-
-# Simulation-based calibration at full size (minutes, not seconds).
-test-slow: $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest tests -m slow -p no:cacheprovider
 
 bench: $(VENV)/.stamp-runtime
 	$(BIN)/python benchmarks/bench_samplers.py
