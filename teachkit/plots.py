@@ -79,7 +79,13 @@ def _styled(func):
     @functools.wraps(func)
     def styled(*args, **kwargs):
         with matplotlib.rc_context(_style.RC):
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            # Jupyter's inline backend switches interactive mode on when the first
+            # figure is made; rc_context would switch it off again on leaving, and
+            # later figures would no longer show. Keep whatever the backend chose.
+            interactive = matplotlib.is_interactive()
+        matplotlib.interactive(interactive)
+        return result
 
     return styled
 
@@ -586,6 +592,7 @@ def autocorrelation(post, names=None, *, max_lag=50, axes=None):
         ax.set_title(math_label(label), fontsize=_style.BASE_FONT + 3)
     for i, ax in enumerate(panels):
         ax.set_xlim(0, lags[-1])
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # a lag is a whole number of draws
         ax.set_ylim(min(-0.1, lowest - 0.05), 1.05)
         if axes is None:
             if i % ncols == 0:

@@ -414,3 +414,20 @@ def test_not_a_posterior():
         plots.caterpillar({"theta": np.zeros((2, 10, 3))})
     with pytest.raises(ValueError, match="GroupedData"):
         plots.data_overview([1, 2, 3])
+
+
+def test_every_figure_shows_in_a_jupyter_kernel():
+    """Regression: rc_context used to switch off the interactive mode that the inline
+    backend turns on with the first figure, so later figures were never displayed."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
+        "import teachkit as tk\ndata = tk.load_homework()\n_ = tk.plots.data_overview(data)",
+        "_ = tk.plots.mean_vs_size(data)",
+        "_ = tk.plots.data_overview(data)",
+    )]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    for cell in nb.cells:
+        assert any("image/png" in out.get("data", {}) for out in cell.outputs), cell.source
