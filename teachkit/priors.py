@@ -103,7 +103,14 @@ class InverseGamma:
         return np.exp(self.logpdf(var))
 
     def sample(self, rng, size=None):
-        return self.scale / rng.standard_gamma(self.shape, size)
+        """Draws of the variance. For a tiny shape such as IG(0.01, 0.01) a Gamma(shape)
+        draw can underflow to 0; drawing its log instead (Gamma(a) = Gamma(a + 1)·U^(1/a))
+        keeps every draw positive. A draw beyond the largest float is returned as inf:
+        IG(0.01, 0.01) really puts about 0.1% of its mass above 1e308."""
+        u = 1.0 - rng.uniform(size=size)  # in (0, 1]: its log is finite
+        log_gamma = np.log(rng.standard_gamma(self.shape + 1, size)) + np.log(u) / self.shape
+        with np.errstate(over="ignore"):
+            return self.scale * np.exp(-log_gamma)
 
     def __str__(self):
         return f"IG({_g(self.shape)}, {_g(self.scale)})"
