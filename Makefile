@@ -34,6 +34,12 @@ test: $(VENV)/.stamp-dev
 bench: $(VENV)/.stamp-runtime
 	$(BIN)/python benchmarks/bench_samplers.py
 
+# Offline reveal.js decks of the lecture notebooks: build/slides/NN_name.slides.html, with
+# reveal.js, MathJax, jQuery and require.js copied into build/slides/lib/ (npm ci in slides/,
+# pinned by slides/package-lock.json). Uses the outputs committed in the notebooks.
+slides: $(VENV)/.stamp-runtime
+	$(BIN)/python slides/build.py
+
 exercises: $(VENV)/.stamp-runtime
 	$(BIN)/python -m teachkit.exercises build
 
