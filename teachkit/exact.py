@@ -10,8 +10,14 @@ are accurate to about 1e-7 relative for means and sds and 1e-5 for quantiles
 (tests/test_exact.py checks them against brute-force grids), and one call takes
 a few milliseconds (Model 3: about 10 ms for the lecture's 8 schools).
 
-Only numpy is imported with the module; scipy.special (the normal CDF) is
-imported on first use.
+    exact.complete_pooling(data_or_values)   Model 1 -> ExactPosterior
+    exact.no_pooling(data)                   Model 2 -> list of ExactPosterior, one per group
+    exact.hierarchical(data)                 Model 3 -> ExactHierarchical
+    exact.hierarchical_given_tau(data, tau)  Model 3 with τ fixed -> ExactGivenTau
+
+Each result has .mean(name), .sd(name), .cdf(name, x) and .quantile(name, q);
+the defaults are the lecture's priors. Only numpy is imported with the module;
+scipy.special (the normal CDF) is imported on first use.
 
 The trick: integrate out in closed form whatever is normal
 ----------------------------------------------------------
@@ -113,20 +119,25 @@ analytically by (3)-(4), so only (σ, τ) is on a grid. The grid variables are
     the posterior has a slowly decaying, power-law tail). The grid starts exactly
     at t = 0, where the density is an even, smooth function of t (it depends on τ²,
     and cosh is even), for which Simpson's rule loses no accuracy at the endpoint.
-  - τ² ~ IG(a, b): the density vanishes at τ = 0 faster than any power, and a
-    vague IG(ε, ε) puts a narrow spike of mass just above 0 (at τ ≈ √(2ε/3)). A
-    logarithmic grid t = log τ (Jacobian τ) resolves both the spike and the tail.
+  - τ² ~ IG(a, b): the density vanishes at τ = 0 faster than any power. But the
+    prior density of τ under a vague IG(ε, ε) rises like 1/τ on the way down until
+    it is cut off near τ ≈ √ε, so the posterior can carry a narrow spike in τ
+    there (a plateau in log τ). A logarithmic grid t = log τ (Jacobian τ)
+    resolves that and the tail alike.
 
 Grid ranges are found from the data: starting from rough estimates, a coarse
 grid is widened until the log density on every open edge is DROP = 40 below its
 maximum (e^−40 ≈ 4e−18 of the peak), then trimmed; edges at a prior's bound
-(sd ≤ U) are used as they are. The posteriors of σ² and τ² have power-law
-tails, so the integrands of E[σ²], E[σ⁴], E[τ²], E[τ⁴] fall off more slowly than
-the density: the range is also widened until density × (1 + σ²/σ̂²)²(1 + τ²/c²)²
-has dropped by e^−20 (but never past where the density is e^−80 of its peak).
-If a moment's integrand still has not died out there, the moment is infinite
-(or too large to pin down) and is reported as inf: e.g. under IG(0.01, 0.01)
-the sd of σ² for a group of four values. The fine grid is then n_sigma × n_tau points.
+(sd ≤ U) are used as they are. The fine grid is then n_sigma × n_tau points.
+
+The posteriors of σ² and τ² have power-law tails, so the integrands of E[σ²],
+E[σ⁴], E[τ²], E[τ⁴] fall off more slowly than the density: the range is also
+widened until density × (1 + σ²/σ̂²)²(1 + τ²/c²)² has dropped by e^−20 (but never
+past where the density is e^−80 of its peak). If a moment's integrand still has
+not died out there, the moment is infinite (or too large to pin down) and is
+reported as inf: e.g. under IG(0.01, 0.01) the sd of σ² for a group of four
+values. Models 1 and 2 use the same rules in one dimension.
+
 With the defaults, means and sds are converged to about 1e-7 relative and
 quantiles to about 1e-5 (a finer grid changes them by no more), on the lecture's
 data and on small simulated data sets; tests/test_exact.py checks this.
@@ -146,7 +157,8 @@ import numpy as np
 from teachkit.data import GroupedData
 from teachkit.priors import InverseGamma, Normal, UniformSD
 
-__all__ = ["complete_pooling", "no_pooling", "hierarchical", "ExactPosterior", "ExactHierarchical"]
+__all__ = ["complete_pooling", "no_pooling", "hierarchical", "hierarchical_given_tau",
+           "ExactPosterior", "ExactHierarchical", "ExactGivenTau"]
 
 DROP = 40.0          # the grid covers where log density > max − DROP (e^-40 ≈ 4e-18)
 MOMENT_DROP = 20.0   # ... and where log(density × moment weight) > its max − MOMENT_DROP
@@ -158,11 +170,14 @@ def _log_prior_sd(prior, sd):
     """log p(sd) for a prior given on the variance: p(sd) = p(sd²)·2·sd.
 
     For sd ~ U(0, U) this is −log U on [0, U], including both ends, so a grid may
-    start at τ = 0 and end exactly at the bound.
+    start at τ = 0 and end at the bound. A grid point meant to be the bound may
+    come out a rounding error above it (c·sinh(asinh(U/c)) need not be U): it
+    still counts as inside, or the quadrature would lose the whole last cell.
     """
     sd = np.asarray(sd, dtype=float)
     if isinstance(prior, UniformSD):
-        return np.where((sd >= 0) & (sd <= prior.upper), -math.log(prior.upper), -np.inf)
+        inside = (sd >= 0) & (sd <= prior.upper * (1 + 1e-12))
+        return np.where(inside, -math.log(prior.upper), -np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = prior.logpdf(sd**2) + math.log(2.0) + np.log(sd)
     return np.where(sd > 0, out, -np.inf)
@@ -303,6 +318,12 @@ def _mass_box(log_density, box, hard, *, what: str, log_weight=None, n: int = 65
     raise RuntimeError(f"grid search for {what} did not settle")  # not reached in practice
 
 
+def _sigma_weight(s0):
+    """log (1 + σ²/σ̂²)² as a function of s = log σ, with σ̂ = e^s0: the moment weight
+    that lets a grid cover E[σ⁴] too (see :func:`_mass_box`)."""
+    return lambda s: 2 * np.logaddexp(0, 2 * (s - s0))
+
+
 def _ndtr(z):
     from scipy.special import ndtr  # imported on first use, to keep `import teachkit.exact` light
 
@@ -320,41 +341,47 @@ class _NormalMixture:
         self.mean = float(self.weights @ self.means)
         self.sd = float(math.sqrt(self.weights @ (self.sds**2 + (self.means - self.mean) ** 2)))
 
+    def _cdf_pdf(self, x: float):
+        z = (x - self.means) / self.sds
+        cdf = self.weights @ _ndtr(z)
+        pdf = self.weights @ (np.exp(-0.5 * z**2) / self.sds) / math.sqrt(2 * math.pi)
+        return float(cdf), float(pdf)
+
     def cdf(self, x):
         x = np.asarray(x, dtype=float)
-        return np.array([self.weights @ _ndtr((xi - self.means) / self.sds) for xi in x.ravel()]
-                        ).reshape(x.shape)
+        return np.array([self._cdf_pdf(xi)[0] for xi in x.ravel()]).reshape(x.shape)
 
     def pdf(self, x):
         x = np.asarray(x, dtype=float)
-        dens = [self.weights @ (np.exp(-0.5 * ((xi - self.means) / self.sds) ** 2)
-                                / (self.sds * math.sqrt(2 * math.pi))) for xi in x.ravel()]
-        return np.array(dens).reshape(x.shape)
+        return np.array([self._cdf_pdf(xi)[1] for xi in x.ravel()]).reshape(x.shape)
 
     def quantile(self, q):
         q = np.asarray(q, dtype=float)
         return np.array([self._quantile(float(qi)) for qi in q.ravel()]).reshape(q.shape)
 
     def _quantile(self, q):
-        # Newton's method on cdf(x) = q, kept inside a bracket that shrinks every step.
-        lo, hi = self.mean - self.sd, self.mean + self.sd
-        while self.cdf(lo) > q:
-            lo -= 2 * (hi - lo)
-        while self.cdf(hi) < q:
-            hi += 2 * (hi - lo)
-        x = 0.5 * (lo + hi)
+        # Newton's method on cdf(x) = q, from the normal approximation. [lo, hi] always
+        # holds the root; when a Newton step leaves it, bisect (or, while one side is
+        # still open, step outward by a width that doubles each time).
+        from scipy.special import ndtri
+
+        x = self.mean + self.sd * float(ndtri(q))
+        lo, hi, width = -math.inf, math.inf, self.sd
         for _ in range(200):
-            F, f = float(self.cdf(x)), float(self.pdf(x))
+            F, f = self._cdf_pdf(x)
             if F < q:
                 lo = x
             else:
                 hi = x
-            step = (F - q) / f if f > 0 else math.inf
-            x_new = x - step
-            if not lo < x_new < hi:
-                x_new = 0.5 * (lo + hi)
+            x_new = x - (F - q) / f if f > 0 else math.nan
             if abs(x_new - x) <= 1e-13 * max(abs(x), self.sd):
                 return x_new
+            if not lo < x_new < hi:
+                if math.isinf(lo) or math.isinf(hi):
+                    x_new = x + width if F < q else x - width
+                    width *= 2
+                else:
+                    x_new = 0.5 * (lo + hi)
             x = x_new
         return x
 
@@ -494,10 +521,8 @@ class ExactPosterior:
         s_top = math.log(_sd_upper(sigma2_prior))
         center = min(math.log(sd_guess), s_top - 1)
         what = "sigma2" if label is None else f"sigma2 in group {label!r}"
-        # weight (1 + σ²/σ̂²)²: the grid also covers E[σ⁴], for the sd of σ²
         (lo, hi), = _mass_box(self._log_density_s, [(center - 1, min(center + 1, s_top))],
-                              [(-math.inf, s_top)], what=what,
-                              log_weight=lambda s: 2 * np.logaddexp(0, 2 * (s - center)))
+                              [(-math.inf, s_top)], what=what, log_weight=_sigma_weight(center))
 
         s = np.linspace(lo, hi, n_grid)
         lp = self._log_density_s(s)
@@ -507,13 +532,13 @@ class ExactPosterior:
 
         self._sigma2 = _GridMarginal(s, dens, to_value=lambda s: np.exp(2 * s),
                                      from_value=lambda v: 0.5 * np.log(v), open_top=hi < s_top)
-        c = _collapse(np.exp(2 * s), 0.0, stats, theta_prior)          # equation (2)
-        self._theta = _NormalMixture(_simpson_weights(s) * dens, c.mu_hat, 1 / np.sqrt(c.mu_prec))
+        col = _collapse(np.exp(2 * s), 0.0, stats, theta_prior)          # equation (2)
+        self._theta = _NormalMixture(_simpson_weights(s) * dens, col.mu_hat, 1 / np.sqrt(col.mu_prec))
 
     def _log_density_s(self, s):
         """log p(s | y) + const, s = log σ: equation (1) times the Jacobian dσ/ds = σ."""
-        c = _collapse(np.exp(2 * s), 0.0, self._stats, self.theta_prior)
-        return _log_prior_sd(self.sigma2_prior, np.exp(s)) + s + c.loglik
+        col = _collapse(np.exp(2 * s), 0.0, self._stats, self.theta_prior)
+        return _log_prior_sd(self.sigma2_prior, np.exp(s)) + s + col.loglik
 
     def _marginal(self, name):
         if name == "theta":
@@ -599,14 +624,49 @@ def _describe(x):
 
 
 # ============================================================== Model 3
+def _scales(stats: _Stats, data: GroupedData):
+    """Rough scales to start grid searches from: σ̂ (pooled within-group sd) and c,
+    the scale of τ: the spread of the group means, but no less than the noise in
+    one group mean (a smaller τ cannot be told from 0)."""
+    N, J = data.n_total, data.J
+    if N > J and stats.ss_within > 0:
+        sigma_hat = math.sqrt(stats.ss_within / (N - J))
+    else:
+        sigma_hat = max(float(np.std(data.values)), 1.0)
+    spread = float(np.std(stats.ybar, ddof=1)) if J > 1 else 0.0
+    return sigma_hat, max(spread, sigma_hat / math.sqrt(stats.n.mean()))
+
+
+def _sigma_given_tau(tau, stats, mu_prior, sigma2_prior, sigma_hat, n_sigma):
+    """p(s | τ, y), s = log σ, on a grid, for each τ of the 1-D array ``tau`` (finite, ≥ 0).
+
+    The prior on τ plays no part: τ is given. Returns the grid s, the weights
+    W[k, i] = quadrature weight × p(s_k | τ_i, y) (each column sums to 1), and
+    equations (3)-(5) on the grid (``_Collapsed``, arrays shaped (len(s), len(tau))).
+    """
+    def log_density(s):   # one column per τ
+        col = _collapse(np.exp(2 * s)[..., None], tau**2, stats, mu_prior)
+        return (_log_prior_sd(sigma2_prior, np.exp(s)) + s)[..., None] + col.loglik
+
+    s0, s_top = math.log(sigma_hat), math.log(_sd_upper(sigma2_prior))
+    s0 = min(s0, s_top - 1)
+    (lo, hi), = _mass_box(log_density, [(s0 - 1, min(s0 + 1, s_top))], [(-math.inf, s_top)],
+                          what="sigma given tau", log_weight=_sigma_weight(s0))
+    s = np.linspace(lo, hi, n_sigma)
+    lp = log_density(s)
+    W = _simpson_weights(s)[:, None] * np.exp(lp - lp.max(axis=0))
+    W /= W.sum(axis=0)
+    return s, W, _collapse(np.exp(2 * s)[:, None], tau**2, stats, mu_prior)
+
+
 class _TauAxis:
     """The grid variable t for τ, chosen by the prior on τ (see the module docstring).
 
     * sd ~ U(0, U): t = asinh(τ/c), from exactly t = 0 (τ = 0, where the density is
       positive) to asinh(U/c).
     * τ² ~ IG(a, b): t = log τ, unbounded both ways: the density vanishes at τ = 0
-      faster than any power of τ, and a vague IG(ε, ε) puts a narrow spike of mass
-      just above 0 that only a logarithmic grid resolves.
+      faster than any power of τ, but a vague IG(ε, ε) can give it a narrow
+      spike near τ ≈ √ε that only a logarithmic grid resolves.
     """
 
     def __init__(self, prior, c):
@@ -630,132 +690,67 @@ class _TauAxis:
         return np.log(self.c * np.cosh(t)) if self.uniform else t
 
 
-class ExactHierarchical:
-    """Posterior of Model 3 (θ_1..θ_J, μ, σ², τ²) on a grid over (log σ, t(τ)).
+class _Model3Posterior:
+    """What the two Model 3 posteriors (τ learned, τ fixed) share.
 
-    ``mean(name)`` and ``sd(name)`` for "theta" (array of J), "mu", "sigma2",
-    "tau2"; ``cdf`` and ``quantile`` for the same names ("theta" gives one value
-    per group, on a trailing axis). Also :meth:`tau_density`,
-    :meth:`conditional_theta_mean` and :meth:`shrinkage_weight`. Built by
-    :func:`hierarchical`.
+    Both hold a grid of the variances (σ, or σ and τ) with normalised weights
+    ``_weight`` and equations (3)-(5) on it (``_col``). Given the variances, μ and
+    each θ_j are normal, so their posteriors are mixtures of normals over the grid.
     """
 
-    def __init__(self, data: GroupedData, mu_prior, sigma2_prior, tau2_prior, n_sigma, n_tau):
-        self.data = data
-        self.mu_prior, self.sigma2_prior, self.tau2_prior = mu_prior, sigma2_prior, tau2_prior
-        self._stats = stats = _Stats(n=data.n.astype(float), ybar=data.means.astype(float),
-                                     ss_within=float(data.ss.sum()))
-        N, J = data.n_total, data.J
+    _names = ("theta", "mu", "sigma2", "tau2")
 
-        # rough scales to start the search from
-        if N > J and stats.ss_within > 0:
-            sigma_guess = math.sqrt(stats.ss_within / (N - J))
-        else:
-            sigma_guess = max(float(np.std(data.values)), 1.0)
-        # c, the scale of τ: the spread of the group means, but no less than the noise
-        # in one group mean (smaller τ cannot be told from 0)
-        spread = float(np.std(stats.ybar, ddof=1)) if J > 1 else 0.0
-        c = max(spread, sigma_guess / math.sqrt(stats.n.mean()))
-        self._axis = axis = _TauAxis(tau2_prior, c)
-
-        s_top = math.log(_sd_upper(sigma2_prior))
-        s0 = min(math.log(sigma_guess), s_top - 1)
-
-        def log_weight(s, t):   # (1 + σ²/σ̂²)² (1 + τ²/c²)²: the grid also covers E[σ⁴] and E[τ⁴]
-            with np.errstate(divide="ignore"):
-                log_tau_over_c = np.log(axis.tau(t) / c)
-            return 2 * np.logaddexp(0, 2 * (s - s0)) + 2 * np.logaddexp(0, 2 * log_tau_over_c)
-
-        box = _mass_box(self._log_density_st, [(s0 - 1, min(s0 + 1, s_top)), axis.start],
-                        [(-math.inf, s_top), axis.hard], what="(sigma, tau)", log_weight=log_weight)
-        self._s_box = box[0]
-        self._n_sigma = n_sigma
-
-        s = np.linspace(*box[0], n_sigma)
-        t = np.linspace(*box[1], n_tau)
-        S, T = np.meshgrid(s, t, indexing="ij")
-        sigma2, tau = np.exp(2 * S), axis.tau(T)
-        col = _collapse(sigma2, tau**2, stats, mu_prior)
-        lp = self._log_prior_and_jacobian(S, T) + col.loglik
-        self._log_top = lp.max()
-        weight = np.outer(_simpson_weights(s), _simpson_weights(t)) * np.exp(lp - self._log_top)
-        self._log_norm = math.log(weight.sum())
-        weight /= weight.sum()
-        self._s, self._t, self._weight, self._col = s, t, weight, col
-        self._sigma2 = sigma2
-        self._cache = {}
-
-    # ---------------------------------------------------------------- densities
-    def _log_prior_and_jacobian(self, s, t, *, with_tau_prior=True):
-        """log p(σ) + log p(τ) + log dσ/ds + log dτ/dt at s = log σ and grid variable t."""
-        out = _log_prior_sd(self.sigma2_prior, np.exp(s)) + s
-        if with_tau_prior:
-            out = out + _log_prior_sd(self.tau2_prior, self._axis.tau(t)) + self._axis.log_jacobian(t)
-        return out
-
-    def _log_density_st(self, s, t):
-        """log p(s, t | y) + const: equation (4) with the Jacobians of s and t."""
-        col = _collapse(np.exp(2 * s), self._axis.tau(t) ** 2, self._stats, self.mu_prior)
-        return self._log_prior_and_jacobian(s, t) + col.loglik
-
-    # ---------------------------------------------------------------- moments
     def _theta_moments(self):
-        """E[θ_j | σ, τ, y] and Var[θ_j | σ, τ, y] on the grid, equation (5)."""
+        """E[θ_j | variances, y] and Var[θ_j | variances, y] on the grid, equation (5)."""
         col, n = self._col, self._stats.n
         mean = col.w * self._stats.ybar + (1 - col.w) * col.mu_hat[..., None]
         var = col.w * self._sigma2[..., None] / n + (1 - col.w) ** 2 / col.mu_prec[..., None]
-        return mean, var
+        return mean.reshape(-1, n.size), var.reshape(-1, n.size)
+
+    def _unknown(self, name):
+        return ValueError(f"unknown parameter {name!r}: use " + ", ".join(repr(k) for k in self._names))
 
     def _marginal(self, name):
-        if name in self._cache:
-            return self._cache[name]
-        W = self._weight
-        if name == "mu":
-            out = _NormalMixture(W.ravel(), self._col.mu_hat.ravel(), 1 / np.sqrt(self._col.mu_prec.ravel()))
-        elif name == "theta":
-            mean, var = self._theta_moments()
-            out = [_NormalMixture(W.ravel(), mean[..., j].ravel(), np.sqrt(var[..., j]).ravel())
-                   for j in range(self.data.J)]
-        elif name == "sigma2":   # marginal density in s: sum over t, undo the s-weights
-            s, s_top = self._s, math.log(_sd_upper(self.sigma2_prior))
-            out = _GridMarginal(s, W.sum(axis=1) / _simpson_weights(s), lambda s: np.exp(2 * s),
-                                lambda v: 0.5 * np.log(v), open_top=s[-1] < s_top)
-        elif name == "tau2":
-            t, axis = self._t, self._axis
-            out = _GridMarginal(t, W.sum(axis=0) / _simpson_weights(t), lambda t: axis.tau(t) ** 2,
-                                lambda v: axis.t(np.sqrt(v)), open_top=t[-1] < axis.hard[1])
-        else:
-            raise ValueError(f"unknown parameter {name!r}: use 'theta', 'mu', 'sigma2' or 'tau2'")
-        self._cache[name] = out
-        return out
+        if name not in self._cache:
+            W = self._weight.ravel()
+            if name == "mu":
+                self._cache[name] = _NormalMixture(W, self._col.mu_hat.ravel(),
+                                                   1 / np.sqrt(self._col.mu_prec.ravel()))
+            elif name == "theta":
+                mean, var = self._theta_moments()
+                self._cache[name] = [_NormalMixture(W, mean[:, j], np.sqrt(var[:, j]))
+                                     for j in range(self._stats.n.size)]
+            elif name in self._names:
+                self._cache[name] = self._grid_marginal(name)
+            else:
+                raise self._unknown(name)
+        return self._cache[name]
 
     def mean(self, name: str):
-        """Posterior mean of "theta" (array of J), "mu", "sigma2" or "tau2".
-
-        inf for σ² or τ² when the posterior tail is too heavy for a finite mean.
-        """
+        """Posterior mean: "theta" gives an array of J. inf for a variance whose
+        posterior tail is too heavy for a finite mean."""
         if name == "theta":
             mean, _ = self._theta_moments()
-            return np.einsum("ab,abj->j", self._weight, mean)
+            return self._weight.ravel() @ mean
         return self._marginal(name).mean
 
     def sd(self, name: str):
         """Posterior standard deviation, same names as :meth:`mean`."""
         if name == "theta":
             mean, var = self._theta_moments()
-            m = np.einsum("ab,abj->j", self._weight, mean)
-            return np.sqrt(np.einsum("ab,abj->j", self._weight, var + (mean - m) ** 2))
+            W = self._weight.ravel()
+            return np.sqrt(W @ (var + (mean - W @ mean) ** 2))
         return self._marginal(name).sd
 
     def cdf(self, name: str, x):
-        """P(parameter ≤ x | y). For "theta", one column per group."""
+        """P(parameter ≤ x | y), elementwise in x. For "theta", one column per group."""
         m = self._marginal(name)
         if name == "theta":
             return np.stack([mj.cdf(x) for mj in m], axis=-1)
         return m.cdf(x)
 
     def quantile(self, name: str, q):
-        """Posterior q-quantile(s). For "theta", one column per group."""
+        """Posterior q-quantile(s), 0 < q < 1. For "theta", one column per group."""
         q = _check_q(q)
         m = self._marginal(name)
         if name == "theta":
@@ -765,7 +760,71 @@ class ExactHierarchical:
     def shrinkage_weight(self) -> np.ndarray:
         """E[w_j | y], w_j = (n_j/σ²)/(n_j/σ² + 1/τ²): the weight of group j's own mean
         in E[θ_j | ...] (1: no pooling, 0: complete pooling). Array of J."""
-        return np.einsum("ab,abj->j", self._weight, self._col.w)
+        return self._weight.ravel() @ self._col.w.reshape(-1, self._stats.n.size)
+
+
+class ExactHierarchical(_Model3Posterior):
+    """Posterior of Model 3 (θ_1..θ_J, μ, σ², τ²) on a grid over (log σ, t(τ)).
+
+    ``mean(name)`` and ``sd(name)`` for "theta" (array of J), "mu", "sigma2",
+    "tau2"; ``cdf`` and ``quantile`` for the same names ("theta" gives one value
+    per group, on a trailing axis). Also :meth:`tau_density`,
+    :meth:`conditional_theta_mean`, :meth:`given_tau` and :meth:`shrinkage_weight`.
+    Built by :func:`hierarchical`.
+    """
+
+    def __init__(self, data: GroupedData, mu_prior, sigma2_prior, tau2_prior, n_sigma, n_tau):
+        self.data = data
+        self.mu_prior, self.sigma2_prior, self.tau2_prior = mu_prior, sigma2_prior, tau2_prior
+        self._stats = stats = _Stats(n=data.n.astype(float), ybar=data.means.astype(float),
+                                     ss_within=float(data.ss.sum()))
+        self._cache = {}
+        self._sigma_hat, c = _scales(stats, data)
+        self._axis = axis = _TauAxis(tau2_prior, c)
+
+        s_top = math.log(_sd_upper(sigma2_prior))
+        s0 = min(math.log(self._sigma_hat), s_top - 1)
+        sigma_weight = _sigma_weight(s0)
+
+        def log_weight(s, t):   # (1 + σ²/σ̂²)² (1 + τ²/c²)²: the grid also covers E[σ⁴] and E[τ⁴]
+            with np.errstate(divide="ignore"):
+                log_tau_over_c = np.log(axis.tau(t) / c)
+            return sigma_weight(s) + 2 * np.logaddexp(0, 2 * log_tau_over_c)
+
+        box = _mass_box(self._log_density_st, [(s0 - 1, min(s0 + 1, s_top)), axis.start],
+                        [(-math.inf, s_top), axis.hard], what="(sigma, tau)", log_weight=log_weight)
+        s = np.linspace(*box[0], n_sigma)
+        t = np.linspace(*box[1], n_tau)
+        S, T = np.meshgrid(s, t, indexing="ij")
+        self._sigma2 = np.exp(2 * S)
+        self._col = _collapse(self._sigma2, axis.tau(T) ** 2, stats, mu_prior)
+        lp = self._log_prior_and_jacobian(S, T) + self._col.loglik
+        self._log_top = lp.max()
+        weight = np.outer(_simpson_weights(s), _simpson_weights(t)) * np.exp(lp - self._log_top)
+        self._log_norm = math.log(weight.sum())
+        self._weight = weight / weight.sum()
+        self._s, self._t, self._n_sigma = s, t, n_sigma
+
+    # ---------------------------------------------------------------- densities
+    def _log_prior_and_jacobian(self, s, t):
+        """log p(σ) + log p(τ) + log dσ/ds + log dτ/dt at s = log σ and grid variable t."""
+        return (_log_prior_sd(self.sigma2_prior, np.exp(s)) + s
+                + _log_prior_sd(self.tau2_prior, self._axis.tau(t)) + self._axis.log_jacobian(t))
+
+    def _log_density_st(self, s, t):
+        """log p(s, t | y) + const: equation (4) with the Jacobians of s and t."""
+        col = _collapse(np.exp(2 * s), self._axis.tau(t) ** 2, self._stats, self.mu_prior)
+        return self._log_prior_and_jacobian(s, t) + col.loglik
+
+    def _grid_marginal(self, name):
+        W = self._weight
+        if name == "sigma2":   # marginal density in s: sum over t, undo the s-weights
+            s, s_top = self._s, math.log(_sd_upper(self.sigma2_prior))
+            return _GridMarginal(s, W.sum(axis=1) / _simpson_weights(s), lambda s: np.exp(2 * s),
+                                 lambda v: 0.5 * np.log(v), open_top=s[-1] < s_top)
+        t, axis = self._t, self._axis
+        return _GridMarginal(t, W.sum(axis=0) / _simpson_weights(t), lambda t: axis.tau(t) ** 2,
+                             lambda v: axis.t(np.sqrt(v)), open_top=t[-1] < axis.hard[1])
 
     # ---------------------------------------------------------------- τ
     def tau_density(self, tau=None):
@@ -783,11 +842,10 @@ class ExactHierarchical:
         s = self._s
         S, TAU = np.meshgrid(s, tau, indexing="ij")
         col = _collapse(np.exp(2 * S), TAU**2, self._stats, self.mu_prior)
-        # density in (s, τ): the same as in (s, t) without the Jacobian dτ/dt
-        lp = (self._log_prior_and_jacobian(S, 0.0, with_tau_prior=False)
+        # the joint density in (s, τ): as in (s, t), without the Jacobian dτ/dt
+        lp = (_log_prior_sd(self.sigma2_prior, np.exp(S)) + S
               + _log_prior_sd(self.tau2_prior, TAU) + col.loglik)
-        dens = _simpson_weights(s) @ np.exp(lp - self._log_top - self._log_norm)
-        return tau, dens
+        return tau, _simpson_weights(s) @ np.exp(lp - self._log_top - self._log_norm)
 
     def conditional_theta_mean(self, tau) -> np.ndarray:
         """E[θ_j | τ, y] for each τ given: μ and σ integrated out, τ held fixed.
@@ -801,29 +859,55 @@ class ExactHierarchical:
             raise ValueError(f"tau must be a 1-D array of values ≥ 0 (inf allowed), got {_describe(tau)}")
         out = np.tile(self._stats.ybar, (tau.size, 1))   # τ = ∞: each group on its own
         finite = np.isfinite(tau)
-        if not finite.any():
-            return out
-        tau_f = tau[finite]
-
-        def log_density(s):   # log p(s | τ, y) + const, one column per τ
-            col = _collapse(np.exp(2 * s)[..., None], tau_f**2, self._stats, self.mu_prior)
-            return self._log_prior_and_jacobian(s, 0.0, with_tau_prior=False)[..., None] + col.loglik
-
-        s_top = math.log(_sd_upper(self.sigma2_prior))
-        (lo, hi), = _mass_box(log_density, [self._s_box], [(-math.inf, s_top)],
-                              what="sigma given tau")
-        s = np.linspace(lo, hi, self._n_sigma)
-        col = _collapse(np.exp(2 * s)[:, None], tau_f**2, self._stats, self.mu_prior)
-        lp = self._log_prior_and_jacobian(s, 0.0, with_tau_prior=False)[:, None] + col.loglik
-        W = _simpson_weights(s)[:, None] * np.exp(lp - lp.max(axis=0))
-        W /= W.sum(axis=0)
-        mean = col.w * self._stats.ybar + (1 - col.w) * col.mu_hat[..., None]
-        out[finite] = np.einsum("st,stj->tj", W, mean)
+        if finite.any():
+            _, W, col = _sigma_given_tau(tau[finite], self._stats, self.mu_prior, self.sigma2_prior,
+                                         self._sigma_hat, self._n_sigma)
+            mean = col.w * self._stats.ybar + (1 - col.w) * col.mu_hat[..., None]   # equation (5)
+            out[finite] = np.einsum("st,stj->tj", W, mean)
         return out
+
+    def given_tau(self, tau, *, n_sigma: int = 201) -> "ExactGivenTau":
+        """This model with τ held at ``tau``: :func:`hierarchical_given_tau` with the same
+        priors on μ and σ²."""
+        return hierarchical_given_tau(self.data, tau, mu_prior=self.mu_prior,
+                                      sigma2_prior=self.sigma2_prior, n_sigma=n_sigma)
 
     def __repr__(self):
         return (f"ExactHierarchical({self.data!r}: E[mu]={self.mean('mu'):.4g}, "
                 f"E[sigma2]={self.mean('sigma2'):.4g}, E[tau2]={self.mean('tau2'):.4g})")
+
+
+class ExactGivenTau(_Model3Posterior):
+    """Posterior of Model 3 with τ held fixed: θ_1..θ_J, μ and σ² given τ and y.
+
+    The same names and methods as :class:`ExactHierarchical` except "tau2" (τ is
+    not a parameter here). Built by :func:`hierarchical_given_tau`; what the
+    shrinkage explorer shows when τ is fixed.
+    """
+
+    _names = ("theta", "mu", "sigma2")
+
+    def __init__(self, data: GroupedData, tau: float, mu_prior, sigma2_prior, n_sigma):
+        self.data, self.tau = data, tau
+        self.mu_prior, self.sigma2_prior = mu_prior, sigma2_prior
+        self._stats = stats = _Stats(n=data.n.astype(float), ybar=data.means.astype(float),
+                                     ss_within=float(data.ss.sum()))
+        self._cache = {}
+        sigma_hat, _ = _scales(stats, data)
+        s, W, col = _sigma_given_tau(np.array([tau]), stats, mu_prior, sigma2_prior, sigma_hat, n_sigma)
+        self._s, self._weight = s, W[:, 0]
+        self._col = _Collapsed(loglik=col.loglik[:, 0], mu_hat=col.mu_hat[:, 0],
+                               mu_prec=col.mu_prec[:, 0], w=col.w[:, 0])
+        self._sigma2 = np.exp(2 * s)
+
+    def _grid_marginal(self, name):   # only "sigma2" gets here
+        s, s_top = self._s, math.log(_sd_upper(self.sigma2_prior))
+        return _GridMarginal(s, self._weight / _simpson_weights(s), lambda s: np.exp(2 * s),
+                             lambda v: 0.5 * np.log(v), open_top=s[-1] < s_top)
+
+    def __repr__(self):
+        return (f"ExactGivenTau(tau={self.tau:g}, {self.data!r}: E[mu]={self.mean('mu'):.4g}, "
+                f"E[sigma2]={self.mean('sigma2'):.4g})")
 
 
 def hierarchical(data, *, mu_prior=Normal(0, 1000**2), sigma2_prior=UniformSD(1000),
@@ -838,9 +922,31 @@ def hierarchical(data, *, mu_prior=Normal(0, 1000**2), sigma2_prior=UniformSD(10
     _check_prior("hierarchical", "tau2_prior", tau2_prior, _VARIANCE_PRIORS)
     n_sigma = _check_grid_size("hierarchical", "n_sigma", n_sigma, 21)
     n_tau = _check_grid_size("hierarchical", "n_tau", n_tau, 21)
+    _check_two_groups("hierarchical", data)
+    return ExactHierarchical(data, mu_prior, sigma2_prior, tau2_prior, n_sigma, n_tau)
+
+
+def hierarchical_given_tau(data, tau, *, mu_prior=Normal(0, 1000**2), sigma2_prior=UniformSD(1000),
+                           n_sigma: int = 201) -> ExactGivenTau:
+    """Model 3 with τ held at ``tau`` (a number ≥ 0): μ and θ_j analytically, σ on a
+    1-D grid of ``n_sigma`` points. τ = 0 is complete pooling.
+
+    Averaging these posteriors over p(τ | y) gives Model 3 (:func:`hierarchical`).
+    """
+    data = _check_grouped("hierarchical_given_tau", data)
+    if (isinstance(tau, bool) or not isinstance(tau, (int, float, np.integer, np.floating))
+            or not math.isfinite(tau) or tau < 0):
+        raise ValueError(f"exact.hierarchical_given_tau: tau must be a finite number ≥ 0, got {tau!r}")
+    _check_prior("hierarchical_given_tau", "mu_prior", mu_prior, (Normal,))
+    _check_prior("hierarchical_given_tau", "sigma2_prior", sigma2_prior, _VARIANCE_PRIORS)
+    n_sigma = _check_grid_size("hierarchical_given_tau", "n_sigma", n_sigma, 21)
+    _check_two_groups("hierarchical_given_tau", data)
+    return ExactGivenTau(data, float(tau), mu_prior, sigma2_prior, n_sigma)
+
+
+def _check_two_groups(func, data):
     if data.J < 2:
         raise ValueError(
-            f"exact.hierarchical: needs at least 2 groups to learn how group means vary (τ²); "
+            f"exact.{func}: needs at least 2 groups to learn how group means vary (τ²); "
             f"the data have {data.J}. Use exact.complete_pooling for a single group."
         )
-    return ExactHierarchical(data, mu_prior, sigma2_prior, tau2_prior, n_sigma, n_tau)
