@@ -107,6 +107,23 @@ def copy_lib(out: Path) -> None:
             shutil.copy2(s, d)
 
 
+# The widgets manager's stylesheets ask for their icon fonts (Font Awesome) at
+# paths relative to the *deck*, under @jupyter-widgets/ and
+# @jupyter-widgets/html-manager/dist/ (webpack's public path), not under lib/.
+WIDGET_FONT_DIRS = ["@jupyter-widgets", "@jupyter-widgets/html-manager/dist"]
+FONT_SUFFIXES = {".woff2", ".woff", ".ttf", ".eot", ".svg"}
+
+
+def copy_widget_fonts(out: Path) -> None:
+    fonts = [f for f in (NODE_MODULES / "@jupyter-widgets/html-manager/dist").iterdir()
+             if f.suffix in FONT_SUFFIXES]
+    for folder in WIDGET_FONT_DIRS:
+        dst = out / folder
+        dst.mkdir(parents=True, exist_ok=True)
+        for f in fonts:
+            shutil.copy2(f, dst / f.name)
+
+
 def lecture_notebooks() -> list[str]:
     return sorted(glob.glob(str(ROOT / "notebooks" / "[0-9]*.ipynb")))
 
@@ -117,6 +134,7 @@ def build(out: Path, notebooks: list[str]) -> list[Path]:
     npm_ci()
     out.mkdir(parents=True, exist_ok=True)
     copy_lib(out)
+    copy_widget_fonts(out)
     cmd = [sys.executable, "-m", "nbconvert", *NBCONVERT_OPTIONS, f"--output-dir={out}", *notebooks]
     subprocess.run(cmd, check=True)
     decks = [out / (Path(nb).stem + ".slides.html") for nb in notebooks]
