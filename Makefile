@@ -24,8 +24,9 @@ $(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# --allow-root only when run as root (a container, a VM): Jupyter refuses root otherwise.
 lab: $(VENV)/.stamp-runtime
-	$(BIN)/jupyter lab notebooks/01_data.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/01_data.ipynb
 
 test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
