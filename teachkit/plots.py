@@ -800,13 +800,7 @@ def shrinkage(no_pooling, partial_pooling, *, ax=None):
 
     low, high = min(before.min(), after.min(), mu), max(before.max(), after.max(), mu)
     ax.set_ylim(low - 0.08 * (high - low), high + 0.08 * (high - low))
-    ax.axhline(mu, color=_style.NEUTRAL, ls="--", lw=LINE, zorder=0, gid="mu")
-    ax.text(1.0, mu, r"$\mu$", transform=blended_transform_factory(ax.transAxes, ax.transData),
-            ha="right", va="bottom", fontsize=_style.BASE_FONT + 4, color=_style.NEUTRAL)
-    for column, values, colour, gid in ((0, before, colours[0], "no pooling"),
-                                        (1, after, colours[1], "partial pooling")):
-        ax.scatter(np.full(values.size, column), values, s=sizes, color=colour, edgecolor="white",
-                   linewidth=1.2, zorder=3, gid=gid)
+    _pooling_columns(ax, before, after, mu, sizes, colours)
     arrows = [
         ax.annotate("", xy=(1.0, after[j]), xytext=(0.0, before[j]), zorder=2, arrowprops=dict(
             arrowstyle="-|>", mutation_scale=20,
@@ -1080,13 +1074,7 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
         pad = 0.08 * (high - low) if high > low else 1.0
         ylim = (low - pad, high + pad)
     ax.set_ylim(*ylim)
-    ax.axhline(mu, color=_style.NEUTRAL, ls="--", lw=LINE, zorder=0, gid="mu")
-    ax.text(1.0, mu, r"$\mu$", transform=blended_transform_factory(ax.transAxes, ax.transData),
-            ha="right", va="bottom", fontsize=_style.BASE_FONT + 4, color=_style.NEUTRAL)
-    for column, values, colour, gid in ((0, before, colours[0], "no pooling"),
-                                        (1, after, colours[1], "partial pooling")):
-        ax.scatter(np.full(values.size, column), values, s=sizes, color=colour, edgecolor="white",
-                   linewidth=1.2, zorder=3, gid=gid)
+    _pooling_columns(ax, before, after, mu, sizes, colours)
     arrows = []
     for j in range(before.size):
         strong = j == h
@@ -1326,3 +1314,15 @@ __all__ += ["shrinkage_explorer_view", "pooling_spectrum"]
 # explorer redraws the same labels on every move of a slider. The width of a text depends
 # only on (text, size, weight), so remember them.
 _text_width_pt = functools.lru_cache(maxsize=4096)(_text_width_pt)
+
+
+def _pooling_columns(ax, before, after, mu, sizes, colours):
+    """The two columns shared by the shrinkage figures: no-pooling estimates at x = 0,
+    partial-pooling ones at x = 1, and μ as a dashed line across both."""
+    ax.axhline(mu, color=_style.NEUTRAL, ls="--", lw=LINE, zorder=0, gid="mu")
+    ax.text(1.0, mu, r"$\mu$", transform=blended_transform_factory(ax.transAxes, ax.transData),
+            ha="right", va="bottom", fontsize=_style.BASE_FONT + 4, color=_style.NEUTRAL)
+    for column, values, colour, gid in ((0, before, colours[0], "no pooling"),
+                                        (1, after, colours[1], "partial pooling")):
+        ax.scatter(np.full(values.size, column), values, s=sizes, color=colour, edgecolor="white",
+                   linewidth=1.2, zorder=3, gid=gid)
