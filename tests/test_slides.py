@@ -262,10 +262,15 @@ def test_every_slide_offline_and_fits_1280x720(decks, browser, nb):
         tall = []
         for h, v in deck.found["slides"]:
             assert deck.goto([h, v]), f"{deck.name}: MathJax did not finish on slide {h}.{v}"
-            height, title = deck.page.evaluate("""() => {
+            height, title, shown_mathml = deck.page.evaluate("""() => {
                 const s = Reveal.getCurrentSlide(), t = s.querySelector('h1, h2, h3, h4');
-                return [s.scrollHeight, t ? t.innerText : ''];
+                // anywhere in the deck: the slide's own copies come and go as it re-typesets
+                const mathml = [...document.querySelectorAll('.MJX_Assistive_MathML')]
+                    .filter(m => getComputedStyle(m).display !== 'none');
+                return [s.scrollHeight, t ? t.innerText : '', mathml.length];
             }""")
+            # MathJax's hidden MathML copy (for screen readers) once showed every formula twice
+            assert shown_mathml == 0, f"{deck.name} slide {h}.{v}: {shown_mathml} formulas shown twice (MathML copy)"
             if height > HEIGHT + 10:  # a few pixels of bottom margin are not worth a warning
                 tall.append(f"{deck.name} slide {h}.{v} ({title!r}): {height}px > {HEIGHT}px")
         deck.assert_offline()
