@@ -267,10 +267,13 @@ def test_every_slide_offline_and_fits_1280x720(decks, browser, nb):
                 // anywhere in the deck: the slide's own copies come and go as it re-typesets
                 const mathml = [...document.querySelectorAll('.MJX_Assistive_MathML')]
                     .filter(m => getComputedStyle(m).display !== 'none');
-                return [s.scrollHeight, t ? t.innerText : '', mathml.length];
+                // a formula re-rendered while the deck was still being typeset got two copies
+                const doubled = [...s.querySelectorAll('.mjx-chtml')]
+                    .filter(f => f.querySelectorAll(':scope > .mjx-math').length > 1);
+                return [s.scrollHeight, t ? t.innerText : '', mathml.length + doubled.length];
             }""")
             # MathJax's hidden MathML copy (for screen readers) once showed every formula twice
-            assert shown_mathml == 0, f"{deck.name} slide {h}.{v}: {shown_mathml} formulas shown twice (MathML copy)"
+            assert shown_mathml == 0, f"{deck.name} slide {h}.{v}: {shown_mathml} formulas shown twice"
             if height > HEIGHT + 10:  # a few pixels of bottom margin are not worth a warning
                 tall.append(f"{deck.name} slide {h}.{v} ({title!r}): {height}px > {HEIGHT}px")
         deck.assert_offline()
@@ -279,3 +282,27 @@ def test_every_slide_offline_and_fits_1280x720(decks, browser, nb):
     (OUT / f"overflow-{deck.name}.txt").write_text("".join(t + "\n" for t in tall))
     for t in tall:
         warnings.warn(t)
+
+
+def test_math_is_not_doubled_when_jumping_to_a_slide_at_once(decks, browser):
+    """Regression: jumping to a slide while MathJax was still typesetting the deck (a
+    presenter opening a deck at a slide) made nbconvert's re-render write every formula
+    of that slide twice. Here the jump happens as soon as reveal.js is ready."""
+    deck = decks["05_shrinkage"]
+    ctx = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    try:
+        page = ctx.new_page()
+        page.goto(deck.as_uri())
+        page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()", timeout=30_000)
+        page.evaluate("Reveal.slide(2, 0)")  # the pooling table: θ_j in its first line
+        page.wait_for_function("window.MathJax && MathJax.isReady", timeout=30_000)
+        page.evaluate("() => new Promise(r => MathJax.Hub.Queue(r))")
+        page.wait_for_timeout(300)
+        frames, doubled = page.evaluate("""() => {
+            const f = [...Reveal.getCurrentSlide().querySelectorAll('.mjx-chtml')];
+            return [f.length, f.filter(x => x.querySelectorAll(':scope > .mjx-math').length > 1).length];
+        }""")
+    finally:
+        ctx.close()
+    assert frames > 0
+    assert doubled == 0, f"{doubled} of {frames} formulas on slide 2.0 of 05_shrinkage are drawn twice"
