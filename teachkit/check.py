@@ -1437,11 +1437,9 @@ def school5_fifty(theta5_fifty=...) -> bool:
 
 
 def _data_with_fifty():
-    data = _homework()
-    _, mean, sd = _school5_target()
-    z = np.linspace(-1, 1, 50)
-    z = (z - z.mean()) / z.std(ddof=1)
-    return data.with_group(4, mean + sd * z)
+    from teachkit.spectrum import with_sample_size  # the explorer's own way to change n_j
+
+    return with_sample_size(_homework(), "5", 50)
 
 
 def _school5_fifty(report, theta5_mean):
