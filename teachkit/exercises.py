@@ -83,12 +83,24 @@ def has_solution(source: str) -> bool:
     return bool(_regions(source.splitlines()))
 
 
-def _without_regions(source: str) -> str:
+def _replace_regions(source: str, stub) -> str:
+    """``source`` with each solution region, markers included, replaced by the lines
+    ``stub(lines, a, b)`` returns for the region from line ``a`` to line ``b``."""
     lines = source.splitlines()
-    keep = [True] * len(lines)
-    for a, b in _regions(lines):
-        keep[a:b + 1] = [False] * (b + 1 - a)
-    return "\n".join(line for line, k in zip(lines, keep) if k)
+    regions = _regions(lines)
+    if not regions:
+        return source
+    out, pos = [], 0
+    for a, b in regions:
+        out.extend(lines[pos:a])
+        out.extend(stub(lines, a, b))
+        pos = b + 1
+    out.extend(lines[pos:])
+    return "\n".join(out) + ("\n" if source.endswith("\n") else "")
+
+
+def _without_regions(source: str) -> str:
+    return _replace_regions(source, lambda lines, a, b: [])
 
 
 def _assigned_names(code: str) -> list[str]:
@@ -143,13 +155,7 @@ def strip_code(source: str, later: str = "") -> str:
     solution regions removed): a name the region assigns gets a ``name = ...``
     stub only if it is read after the region, in this cell or in ``later``.
     """
-    lines = source.splitlines()
-    regions = _regions(lines)
-    if not regions:
-        return source
-    out, pos = [], 0
-    for a, b in regions:
-        out.extend(lines[pos:a])
+    def stub(lines, a, b):
         indent = lines[a][: len(lines[a]) - len(lines[a].lstrip())]
         body = lines[a + 1:b]
         hint = []
@@ -161,29 +167,19 @@ def strip_code(source: str, later: str = "") -> str:
         after = _without_regions("\n".join(lines[b + 1:])) + "\n" + later
         read = _names_read(after)
         names = [n for n in _assigned_names(textwrap.dedent("\n".join(body))) if n in read]
-        out.extend(hint or [indent + GENERIC_TODO])
+        out = hint or [indent + GENERIC_TODO]
         if names:
             out.extend(indent + f"{n} = ..." for n in names)
         elif indent:
             out.append(indent + "...")    # a block needs a statement; at top level a comment is enough
-        pos = b + 1
-    out.extend(lines[pos:])
-    return "\n".join(out) + ("\n" if source.endswith("\n") else "")
+        return out
+
+    return _replace_regions(source, stub)
 
 
 def strip_markdown(source: str) -> str:
     """A markdown cell's source with every solution region replaced by MARKDOWN_STUB."""
-    lines = source.splitlines()
-    regions = _regions(lines)
-    if not regions:
-        return source
-    out, pos = [], 0
-    for a, b in regions:
-        out.extend(lines[pos:a])
-        out.append(MARKDOWN_STUB)
-        pos = b + 1
-    out.extend(lines[pos:])
-    return "\n".join(out) + ("\n" if source.endswith("\n") else "")
+    return _replace_regions(source, lambda lines, a, b: [MARKDOWN_STUB])
 
 
 # ------------------------------------------------------------------ notebooks
