@@ -9,7 +9,7 @@ its label (``theta[5]`` is school 5, whatever its position).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -42,7 +42,6 @@ class Posterior:
     seconds: float = float("nan")
     data: object = None
     seed: object = None
-    info: dict = field(default_factory=dict)
 
     # --------------------------------------------------------------- shapes
     @property

@@ -88,7 +88,7 @@ class Trace:
         for name, value in values.items():
             self.store[name][:, t] = value
 
-    def posterior(self, *, model, priors, data, seed, info=None) -> Posterior:
+    def posterior(self, *, model, priors, data, seed) -> Posterior:
         seconds = time.perf_counter() - self.started
         for name, x in self.store.items():
             if not np.all(np.isfinite(x)):  # a bug, never a result to hand to a student
@@ -103,5 +103,4 @@ class Trace:
             seconds=seconds,
             data=data,
             seed=seed,
-            info=info or {},
         )
