@@ -70,21 +70,19 @@ class _Guarded:
             return True
         return False
 
-
-class _IntSlider(_Guarded, widgets.IntSlider):
     @validate("value")
     def _validate_value(self, proposal):
         if self._guard(proposal):
             return self.value
-        return super()._validate_value(proposal)
+        return super()._validate_value(proposal)  # the slider's own clamping
+
+
+class _IntSlider(_Guarded, widgets.IntSlider):
+    pass
 
 
 class _LogSlider(_Guarded, widgets.FloatLogSlider):
-    @validate("value")
-    def _validate_value(self, proposal):
-        if self._guard(proposal):
-            return self.value
-        return super()._validate_value(proposal)
+    pass
 
 
 def _between(what, low, high, unit="", *, integer=False):
