@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from teachkit.data import GroupedData
 from teachkit.priors import InverseGamma, UniformSD
 
 
@@ -19,15 +18,6 @@ def _check_grid_size(func, name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"exact.{func}: {name} must be an integer ≥ {minimum}, got {value!r}")
     return int(value) | 1   # Simpson's rule needs an odd number of points
-
-
-def _check_grouped(func, data):
-    if not isinstance(data, GroupedData):
-        raise ValueError(
-            f"exact.{func}: data must be a teachkit.GroupedData (from load_homework(), "
-            f"GroupedData.from_csv or GroupedData.from_arrays), got {type(data).__name__}"
-        )
-    return data
 
 
 _VARIANCE_PRIORS = (InverseGamma, UniformSD)

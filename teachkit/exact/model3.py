@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
-from teachkit.data import GroupedData
+from teachkit.data import GroupedData, require_grouped
 from teachkit.exact._args import (
-    _check_grid_size, _check_grouped, _check_prior, _check_two_groups, _describe, _VARIANCE_PRIORS,
+    _check_grid_size, _check_prior, _check_two_groups, _describe, _VARIANCE_PRIORS,
 )
 from teachkit.exact._quadrature import (
     _check_q, _collapse, _Collapsed, _GridMarginal, _log_prior_sd, _mass_box, _NormalMixture, _sd_upper,
@@ -310,7 +310,7 @@ def hierarchical(data, *, mu_prior=Normal(0, 1000**2), sigma2_prior=UniformSD(10
 
     See the module docstring for the derivation. The defaults are the lecture's priors.
     """
-    data = _check_grouped("hierarchical", data)
+    data = require_grouped(data, "exact.hierarchical")
     _check_prior("hierarchical", "mu_prior", mu_prior, (Normal,))
     _check_prior("hierarchical", "sigma2_prior", sigma2_prior, _VARIANCE_PRIORS)
     _check_prior("hierarchical", "tau2_prior", tau2_prior, _VARIANCE_PRIORS)
@@ -327,7 +327,7 @@ def hierarchical_given_tau(data, tau, *, mu_prior=Normal(0, 1000**2), sigma2_pri
 
     Averaging these posteriors over p(τ | y) gives Model 3 (:func:`hierarchical`).
     """
-    data = _check_grouped("hierarchical_given_tau", data)
+    data = require_grouped(data, "exact.hierarchical_given_tau")
     if (isinstance(tau, bool) or not isinstance(tau, (int, float, np.integer, np.floating))
             or not math.isfinite(tau) or tau < 0):
         raise ValueError(f"exact.hierarchical_given_tau: tau must be a finite number ≥ 0, got {tau!r}")

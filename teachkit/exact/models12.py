@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from teachkit.data import GroupedData
-from teachkit.exact._args import _check_grid_size, _check_grouped, _check_prior, _describe, _VARIANCE_PRIORS
+from teachkit.data import GroupedData, require_grouped
+from teachkit.exact._args import _check_grid_size, _check_prior, _describe, _VARIANCE_PRIORS
 from teachkit.exact._quadrature import (
     _check_q, _collapse, _GridMarginal, _log_prior_sd, _mass_box, _NormalMixture, _sd_upper,
     _sigma_weight, _simpson_weights, _Stats,
@@ -125,7 +125,7 @@ def complete_pooling(data_or_values, *, theta_prior=Normal(0, 1000**2),
 def no_pooling(data, *, theta_prior=Normal(0, 1000**2), sigma2_prior=InverseGamma(0.01, 0.01),
                n_grid: int = 801) -> list[ExactPosterior]:
     """Model 2 by integration: Model 1 for each group on its own; one ExactPosterior per group."""
-    data = _check_grouped("no_pooling", data)
+    data = require_grouped(data, "exact.no_pooling")
     _check_prior("no_pooling", "theta_prior", theta_prior, (Normal,))
     _check_prior("no_pooling", "sigma2_prior", sigma2_prior, _VARIANCE_PRIORS)
     n_grid = _check_grid_size("no_pooling", "n_grid", n_grid, 21)

@@ -6,6 +6,7 @@ import matplotlib.ticker
 import numpy as np
 
 from teachkit import _style
+from teachkit.data import require_grouped
 from teachkit.plots._annotate import _group_tick_labels, _label_points, _legend_above
 from teachkit.plots._figure import _single_axes, _styled
 from teachkit.plots._labels import _group_name, _unit, _with_unit
@@ -23,7 +24,7 @@ def data_overview(data, ax=None):
     (ax, strips) : ``strips[j]`` is the PathCollection of school j's dots (its y
         values are the school's observations).
     """
-    _check_data(data)
+    require_grouped(data, "plots.data_overview")
     fig, ax = _single_axes(ax)
     rng = np.random.default_rng(0)
     positions = np.arange(1, data.J + 1)
@@ -63,7 +64,7 @@ def mean_vs_size(data, ax=None):
     -------
     (ax, points) : the PathCollection of the J points (x = n_j, y = sample mean).
     """
-    _check_data(data)
+    require_grouped(data, "plots.mean_vs_size")
     fig, ax = _single_axes(ax)
     points = ax.scatter(data.n, data.means, s=90, color=_style.OKABE_ITO["blue"], edgecolor="white",
                         linewidth=1.2, zorder=3)
@@ -81,11 +82,3 @@ def mean_vs_size(data, ax=None):
                   marker_pt=6)
     _legend_above(ax, *ax.get_legend_handles_labels())
     return ax, points
-
-
-def _check_data(data):
-    from teachkit.data import GroupedData
-
-    if not isinstance(data, GroupedData):
-        raise ValueError(f"data must be a teachkit GroupedData (e.g. load_homework()), "
-                         f"got {type(data).__name__}")

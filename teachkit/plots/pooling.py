@@ -14,6 +14,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from teachkit import _style
 from teachkit._style import LINE, model_colour, model_name, THIN
+from teachkit.data import require_grouped
 from teachkit.plots._annotate import (
     _legend_above, _spread, _TEXT_BACKGROUND, _text_height_in_data, _text_width_pt,
 )
@@ -324,11 +325,7 @@ def pooling_spectrum(data, posterior=None, *, ax=None):
         a line with gid "tau density" (x = τ, y = density of log τ).
     """
     from teachkit import exact
-    from teachkit.data import GroupedData
-
-    if not isinstance(data, GroupedData):
-        raise ValueError(f"data must be a teachkit GroupedData (e.g. load_homework()), "
-                         f"got {type(data).__name__}")
+    require_grouped(data, "plots.pooling_spectrum")
     sampled = None
     if posterior is None:
         ex = exact.hierarchical(data)
