@@ -8,7 +8,7 @@ message, so a student's notebook always runs to its end.
 
 Where the right answer comes from
 ---------------------------------
-Never from a number written in this file: each check computes its reference
+Never from a number written in this package: each check computes its reference
 when it is called, from teachkit itself.
 
 * Full conditionals: teachkit's own ``draw_*`` functions, made to reveal the
