@@ -72,7 +72,7 @@ def _check_repo(repo) -> tuple[str, str]:
     if parts.scheme.lower() not in _REPO_SCHEMES or not (parts.netloc or parts.scheme == "file"):
         raise ValueError(f"repo: {repo!r} is not a git URL the hub can clone "
                          f"(one of {', '.join(s + '://' for s in _REPO_SCHEMES)})")
-    name = url.split("/")[-1]
+    name = parts.path.rstrip("/").split("/")[-1]
     folder = name[:-4] if name.endswith(".git") else name
     if not folder or folder in {".", ".."}:
         raise ValueError(f"repo: {repo!r} names no repository (its last path part is empty)")
