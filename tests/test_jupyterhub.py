@@ -159,7 +159,7 @@ def hub(tmp_path):
 
 
 def _stop_all(procs, seen, tmp_path, psutil):
-    """Stop the hub (it stops the user servers), then the proxy, then anything left, by process id."""
+    """Stop the user servers, the hub, the proxy, then anything the hub started that is left, by process id."""
     for p in procs.values():
         try:
             for child in psutil.Process(p.pid).children(recursive=True):
@@ -169,15 +169,15 @@ def _stop_all(procs, seen, tmp_path, psutil):
     # user servers write jpserver-PID.json under their HOME: found even if the hub died first
     for f in (tmp_path / "home").glob("*/.local/share/jupyter/runtime/jpserver-*.json"):
         try:
-            pid = json.loads(f.read_text())["pid"]
-            seen.setdefault(pid, psutil.Process(pid))
+            server = psutil.Process(json.loads(f.read_text())["pid"])
+            if "jupyterhub.singleuser" in _cmdline(server):   # not a stale file whose pid was reused
+                seen.setdefault(server.pid, server)
         except (ValueError, KeyError, OSError, psutil.NoSuchProcess):
             pass
     # the user servers first (each stops its kernels), so that the hub has nothing left to wait for
     servers = [p for p in seen.values() if p.is_running() and "jupyterhub.singleuser" in _cmdline(p)]
-    for p in servers:
-        p.terminate()
-    psutil.wait_procs(servers, timeout=20)
+    _signal(servers, "terminate", psutil)
+    _wait_gone(servers, 20, psutil)
     for name in ("hub", "proxy"):
         p = procs.get(name)
         if p is None:
@@ -189,12 +189,10 @@ def _stop_all(procs, seen, tmp_path, psutil):
             p.kill()
             p.wait()
     left = [p for p in seen.values() if p.is_running()]   # is_running: same pid *and* start time
-    for p in left:
-        p.terminate()
-    _, alive = psutil.wait_procs(left, timeout=10)
-    for p in alive:
-        p.kill()
-    _, alive = psutil.wait_procs(alive, timeout=5)
+    _signal(left, "terminate", psutil)
+    alive = _wait_gone(left, 10, psutil)
+    _signal(alive, "kill", psutil)
+    alive = _wait_gone(alive, 5, psutil)
     assert not alive, f"processes still alive after the teardown: {[p.pid for p in alive]}"
 
 
@@ -278,6 +276,32 @@ def test_a_student_follows_the_link_to_a_running_notebook(hub):
                f"run all cells of {NOTEBOOK} in the user's kernel: {ran:.1f} s\n")
     (OUT / "timings.txt").write_text(timings)
     print("\n" + timings)
+
+
+def _signal(processes, how, psutil):
+    for p in processes:
+        try:
+            getattr(p, how)()   # psutil checks the pid still belongs to the same process
+        except psutil.NoSuchProcess:
+            pass
+
+
+def _wait_gone(processes, timeout, psutil):
+    """Wait until each process has exited; a zombie (exited, not yet reaped by the hub) counts as gone."""
+    def alive():
+        left = []
+        for p in processes:
+            try:
+                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                    left.append(p)
+            except psutil.NoSuchProcess:
+                pass
+        return left
+
+    deadline = time.monotonic() + timeout
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive()
 
 
 def _cmdline(process) -> str:
