@@ -82,3 +82,16 @@ def test_command_line_refuses_a_bad_hub_naming_it():
                          capture_output=True, text=True)
     assert out.returncode == 2 and out.stdout == ""
     assert "hub: 'hub.example.edu' is not an http:// or https:// address" in out.stderr
+
+
+def test_readme_shows_what_the_generator_prints():
+    """The README's JupyterHub section: its example link and the user image's pip line follow the code."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### On your university's JupyterHub", 1)[1]
+    command = "python -m teachkit link --hub https://hub.example.edu\n# "
+    assert command in section
+    shown = section.split(command, 1)[1].split("\n", 1)[0]
+    assert shown == links.nbgitpuller_link("https://hub.example.edu")
+    assert f'"teachkit @ git+{links.REPOSITORY}@{links.BRANCH}"' in section
