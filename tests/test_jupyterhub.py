@@ -134,13 +134,13 @@ def hub(tmp_path):
         logs.append(open(tmp_path / "proxy.log", "w"))
         procs["proxy"] = subprocess.Popen(
             [str(PROXY), "--ip", "127.0.0.1", "--port", str(public_port), "--api-ip", "127.0.0.1",
-             "--api-port", str(api_port), "--default-target", f"http://127.0.0.1:{hub_port}",
-             "--error-target", f"http://127.0.0.1:{hub_port}/hub/error", "--log-level", "warn"],
+             "--api-port", str(api_port), "--error-target", f"http://127.0.0.1:{hub_port}/hub/error",
+             "--log-level", "warn"],
             stdout=logs[-1], stderr=subprocess.STDOUT, env={**os.environ, "CONFIGPROXY_AUTH_TOKEN": token})
         logs.append(open(tmp_path / "jupyterhub.log", "w"))
         procs["hub"] = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)],
                                         stdout=logs[-1], stderr=subprocess.STDOUT, cwd=tmp_path)
-        # up = the hub answers through the proxy (so the hub has registered its route there)
+        # up = the hub answers through the proxy: it has started and registered its route there
         _wait_for(f"http://127.0.0.1:{public_port}/hub/api/", procs, 120, "JupyterHub behind the proxy")
         hub_up = time.monotonic() - t0
 
