@@ -128,8 +128,8 @@ def data_overview(labels, n, means, lows, highs, overall, *, group="group", valu
     lo, hi = int(np.argmin(means)), int(np.argmax(means))
     wide = int(np.argmax(highs - lows))
     return (
-        f"Every one of {n.sum():,} observations of {value} as a dot, in {len(n)} columns, one per {group}, "
-        f"each with a box (middle half) and a diamond at the {group}'s mean. "
+        f"All {n.sum():,} observations of {value} as dots, in {len(n)} columns, one per {group}, "
+        f"each column with a box around its middle half and a diamond at the {group}'s mean. "
         f"The {group} means run from {number(means[lo], d)} ({group} {labels[lo]}, n = {n[lo]}) to "
         f"{number(means[hi], d)} ({group} {labels[hi]}, n = {n[hi]}); the mean of all "
         f"{n.sum():,} is {number(overall, d)} (dashed line). "
@@ -144,9 +144,9 @@ def mean_vs_size(labels, n, means, overall, *, group="group", unit="") -> str:
     d = decimals(np.concatenate([means, [overall]]))
     far = np.argsort(-np.abs(means - overall), kind="stable")[: min(2, len(n))]
     median_n = float(np.median(n))
-    text = (f"Each {group}'s sample mean (up) against its number of observations (across), "
-            f"{len(n)} points with n from {n.min()} to {n.max()}; the dashed line is the mean of all, "
-            f"{number(overall, d)}. ")
+    text = (f"Scatter plot of each {group}'s sample mean (vertical axis) against its number of "
+            f"observations n (horizontal axis): {len(n)} points with n from {n.min()} to {n.max()}; "
+            f"a dashed line marks the mean of all observations, {number(overall, d)}. ")
     extremes = _and(f"{group} {labels[j]} (n = {n[j]}, mean {number(means[j], d)})" for j in far)
     if all(n[j] < median_n for j in far):
         text += (f"The means furthest from it belong to small {group}s: {extremes}, "
@@ -189,7 +189,7 @@ def trace(rows, rhats, *, nwarmup_shown=0, group="group") -> str:
         parts = []
         for name, x in rows:
             lo, hi = np.quantile(x, [0.025, 0.975])
-            d = decimals([lo, hi], digits=3)
+            d = decimals([lo, hi])
             parts.append(f"{spoken(name, group)} {number(lo, d)} to {number(hi, d)}")
         text += " Central 95% of the draws: " + "; ".join(parts) + "."
     return text

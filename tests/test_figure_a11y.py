@@ -12,6 +12,7 @@ Grid lines are exempt: no value is read from them alone.
 """
 
 import math
+import re
 
 import matplotlib
 
@@ -113,7 +114,7 @@ FIGURES = {
 
 
 def test_every_public_plot_is_covered():
-    public = {name for name in plots.__all__ if name != "math_label"}
+    public = {name for name in plots.__all__ if name not in ("math_label", "alt_text")}
     assert public <= {name.split()[0] for name in FIGURES}
 
 
@@ -271,3 +272,118 @@ def test_figure_meets_contrast(name, data, fits):
     problems, lowest = contrast_problems(fig)
     assert not problems, f"{name}: below WCAG 2.1 AA contrast (lowest text {lowest['text']:.2f}, " \
                          f"graphics {lowest['graphics']:.2f}):\n" + "\n".join(map(str, problems))
+
+
+# ------------------------------------------------------------------ chains without colour
+def _legend_keys(ax_or_fig):
+    legend = ax_or_fig.get_legend() if hasattr(ax_or_fig, "get_legend") else ax_or_fig.legends[0]
+    return [(str(h.get_linestyle()), str(h.get_marker())) for h in legend.legend_handles]
+
+
+def test_trace_chains_are_told_apart_without_colour(fits):
+    fig, axes = plots.trace(fits["hier"], ["mu", "tau2"], show_warmup=True)
+    for density_ax, trace_ax in axes:
+        styles = [str(line.get_linestyle()) for line in density_ax.lines]
+        assert len(styles) == CHAINS and len(set(styles)) == CHAINS
+        marks = [line.get_marker() for line in trace_ax.lines if line.get_gid() == "chain marks"]
+        assert len(marks) == CHAINS and len(set(marks)) == CHAINS
+    keys = _legend_keys(axes[0, 1])
+    assert len(set(keys)) == CHAINS
+
+
+def test_autocorrelation_chains_are_told_apart_without_colour(fits):
+    fig, panels = plots.autocorrelation(fits["complete"], ["theta", "sigma2"], max_lag=20)
+    for ax in panels:
+        styles = [str(line.get_linestyle()) for line in ax.lines[1:]]   # lines[0]: the zero line
+        assert len(styles) == CHAINS and len(set(styles)) == CHAINS
+    assert len(set(_legend_keys(fig))) == CHAINS
+
+
+def test_text_colour_darkens_only_what_fails():
+    from teachkit import _style
+
+    for colour in _style.OKABE_ITO.values():
+        darker = _style.text_colour(colour)
+        assert ratio(mcolors.to_rgb(darker), (1, 1, 1)) >= 4.5
+        if ratio(mcolors.to_rgb(colour), (1, 1, 1)) >= 4.5:
+            assert darker == colour
+    assert _style.text_colour("#D55E00") != "#D55E00"
+    h1, h2 = (mcolors.rgb_to_hsv(mcolors.to_rgb(c))[0] for c in ("#D55E00", _style.text_colour("#D55E00")))
+    assert h1 == pytest.approx(h2, abs=0.01)   # the same hue, only darker
+
+
+# ------------------------------------------------------------------ alt text
+def is_full_sentence(text) -> bool:
+    """At least one full sentence: starts with a capital, ends with a full stop, 8 words or more."""
+    text = (text or "").strip()
+    return bool(text) and text[0].isupper() and text.endswith(".") and len(text.split()) >= 8
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_figure_describes_itself(name, data, fits):
+    fig = figure_of(FIGURES[name](data, fits))
+    alt = plots.alt_text(fig)
+    assert is_full_sentence(alt), f"{name}: {alt!r}"
+    assert re.search(r"\d", alt), f"{name}: no number in {alt!r}"
+    titles = {t.get_text().strip() for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)}
+    assert alt.strip() not in titles
+    assert "$" not in alt and "\\" not in alt, f"{name}: math markup in {alt!r}"
+
+
+def test_shrinkage_alt_names_the_biggest_move(fits, data):
+    ax, arrows = plots.shrinkage(fits["none"], fits["hier"])
+    moves = [abs(a.xy[1] - a.xyann[1]) for a in arrows]
+    j = int(np.argmax(moves))
+    alt = plots.alt_text(ax)
+    assert f"School {data.labels[j]} (n = {data.n[j]}) moves most, from {arrows[j].xyann[1]:.1f} to " \
+           f"{arrows[j].xy[1]:.1f}" in alt
+    assert f"mu, {float(fits['hier'].mean('mu')):.1f}" in alt
+
+
+def test_trace_alt_says_whether_chains_agree(fits):
+    from teachkit.posterior import Posterior
+
+    post = fits["hier"]
+    assert "The chains agree" in plots.alt_text(plots.trace(post, ["mu"])[0])
+    draws = {k: v.copy() for k, v in post.draws.items()}
+    draws["mu"][0] += 5.0   # one chain somewhere else
+    stuck = Posterior(draws=draws, warmup_draws={}, model=post.model, priors=post.priors,
+                      labels=post.labels, data=post.data)
+    alt = plots.alt_text(plots.trace(stuck, ["mu"])[0])
+    assert "The chains disagree for mu" in alt and "not converged" in alt
+
+
+def test_alt_text_follows_the_figure(data):
+    """The explorer redraws into one figure: its text is that of the figure shown now."""
+    from teachkit import spectrum
+
+    est = spectrum.shrinkage_estimates(data)
+    fig, ax = plt.subplots()
+    plots.shrinkage_explorer_view(est.table, est.mu, "5", ax=ax)
+    first = plots.alt_text(fig)
+    fig.clear()
+    plots.shrinkage_explorer_view(est.table, est.mu, "1", ax=fig.add_subplot())
+    second = plots.alt_text(fig)
+    assert first.startswith("School 5 (n = 9)") and second.startswith("School 1 (n = 25)")
+    assert "School 5" not in second
+
+
+def test_a_notebook_shows_each_figure_once_with_its_alt_text(tmp_path):
+    """In a real kernel (inline backend): a teachkit figure is shown once, with its alt text as
+    output metadata; a figure of the student's own is shown as before, without."""
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    cells = ["import matplotlib.pyplot as plt\nimport teachkit as tk\ndata = tk.load_homework()",
+             "_ = tk.plots.mean_vs_size(data)",
+             "fig, ax = plt.subplots()\n_ = ax.plot([1, 2])",
+             "_ = tk.plots.data_overview(data)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    images = [[o for o in cell.outputs if "image/png" in o.get("data", {})] for cell in nb.cells]
+    assert [len(i) for i in images] == [0, 1, 1, 1]
+    alts = [i[0].get("metadata", {}).get("image/png", {}).get("alt") for i in images[1:]]
+    assert alts[0].startswith("Scatter plot of each school's sample mean") and is_full_sentence(alts[0])
+    assert alts[1] is None
+    assert alts[2].startswith("All 165 observations") and is_full_sentence(alts[2])
