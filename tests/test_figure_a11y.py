@@ -387,3 +387,13 @@ def test_a_notebook_shows_each_figure_once_with_its_alt_text(tmp_path):
     assert alts[0].startswith("Scatter plot of each school's sample mean") and is_full_sentence(alts[0])
     assert alts[1] is None
     assert alts[2].startswith("All 165 observations") and is_full_sentence(alts[2])
+
+
+def test_explorer_snapshot_carries_the_alt_text_of_what_it_shows(data):
+    from teachkit import widgets
+
+    explorer = widgets.ShrinkageExplorer(data)
+    explorer.set(school="1")
+    _, metadata = explorer.snapshot()._repr_png_()
+    assert metadata["alt"].startswith("School 1 (n = 25): sample mean")
+    assert is_full_sentence(metadata["alt"])
