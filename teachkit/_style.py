@@ -34,6 +34,10 @@ CHAIN_COLOURS = tuple(OKABE_ITO[c] for c in (
 CHAIN_STYLES = ("-", "--", ":", "-.", (0, (8, 2, 1, 2, 1, 2)), (0, (1, 3)), (0, (10, 4)),
                 (0, (4, 1, 1, 1)))
 
+#: One marker shape per chain, drawn now and then on its trace: where thousands of draws
+#: overlap, line styles no longer show, and the shapes still tell the chains apart.
+CHAIN_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
 #: The colour of each model, the same in every figure.
 MODEL_COLOURS = {
     "complete pooling": OKABE_ITO["bluish green"],
@@ -108,6 +112,11 @@ def chain_colour(k: int) -> str:
 def chain_style(k: int):
     """The line style of chain ``k`` (0-based); styles repeat after eight chains."""
     return CHAIN_STYLES[k % len(CHAIN_STYLES)]
+
+
+def chain_marker(k: int) -> str:
+    """The marker shape of chain ``k`` (0-based) in trace panels; shapes repeat after eight chains."""
+    return CHAIN_MARKERS[k % len(CHAIN_MARKERS)]
 
 
 def _luminance(rgb) -> float:
