@@ -285,8 +285,9 @@ def test_trace_chains_are_told_apart_without_colour(fits):
     for density_ax, trace_ax in axes:
         styles = [str(line.get_linestyle()) for line in density_ax.lines]
         assert len(styles) == CHAINS and len(set(styles)) == CHAINS
-        marks = [line.get_marker() for line in trace_ax.lines if line.get_gid() == "chain marks"]
-        assert len(marks) == CHAINS and len(set(marks)) == CHAINS
+        marks = [c for c in trace_ax.collections if c.get_gid() == "chain marks"]
+        shapes = {tuple(np.round(c.get_paths()[0].vertices, 3).ravel()) for c in marks}
+        assert len(marks) == CHAINS and len(shapes) == CHAINS
     keys = _legend_keys(axes[0, 1])
     assert len(set(keys)) == CHAINS
 
