@@ -36,3 +36,25 @@ def test_every_stored_figure_has_alt_text(path):
         if not is_full_sentence(alt):
             missing.append(f"cell {i}: {alt!r}")
     assert not missing, f"{path.name}: figures without a sentence of alt text: {missing}"
+
+
+LECTURES = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+def test_the_slides_write_every_figure_alt_text(path):
+    """Our slide template puts the stored alt text on every <img> (nbconvert's lab and reveal
+    templates leave it out, and then warn that alternative text is missing)."""
+    import html
+    import re
+
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter(extra_template_basedirs=[str(ROOT / "slides" / "templates")],
+                              template_name="teachkit_reveal")
+    page, _ = exporter.from_filename(str(path))
+    tags = re.findall(r"<img\b[^>]*>", page)
+    assert len(tags) == sum(1 for _ in images(path)) > 0
+    for tag in tags:
+        alt = re.search(r'\balt="([^"]*)"', tag)
+        assert alt and is_full_sentence(html.unescape(alt.group(1))), tag[:80] + "..." + tag[-200:]
