@@ -398,3 +398,26 @@ def test_explorer_snapshot_carries_the_alt_text_of_what_it_shows(data):
     _, metadata = explorer.snapshot()._repr_png_()
     assert metadata["alt"].startswith("School 1 (n = 25): sample mean")
     assert is_full_sentence(metadata["alt"])
+
+
+# ------------------------------------------------------------------ the describers' words and numbers
+def test_numbers_are_rounded_to_what_their_spread_needs():
+    from teachkit import _alt
+
+    assert _alt.decimals([8.1, 12.0]) == 1
+    assert _alt.decimals([0.41, 0.78]) == 2
+    assert _alt.decimals([130, 250]) == 0
+    assert _alt.number(-0.0, 1) == "0.0"           # no "-0.0"
+    assert _alt.number(0.04, 0) == "0.04"          # a small value is not written as 0
+    assert _alt.number(-0.01, 1) == "\u22120.01"
+    assert _alt.number(-2.345, 2) == "\u22122.35"   # a real minus sign for screen readers
+
+
+def test_parameter_names_are_spelled_for_a_screen_reader():
+    from teachkit import _alt
+
+    rows = [f"theta[{j}]" for j in range(1, 9)] + ["sigma2", "tau2"]
+    assert _alt.spoken_list(rows, "school") == \
+        "theta of schools 1 to 8, sigma squared, and tau squared"
+    assert _alt.spoken_list(["theta[2]", "theta[5]"], "school") == "theta of schools 2 and 5"
+    assert _alt.spoken("theta[5]", "school") == "theta of school 5"
