@@ -476,10 +476,14 @@ class ShrinkageExplorer:
 
     def snapshot(self):
         """The figure shown now, as a static image (``IPython.display.Image``): it stays in a
-        saved notebook and in slides, where a live widget shows nothing."""
+        saved notebook and in slides, where a live widget shows nothing. It carries the
+        figure's text alternative (output metadata ``{"image/png": {"alt": ...}}``)."""
         from IPython.display import Image
 
-        return Image(data=self.image.value, format="png")
+        from teachkit import _alt
+
+        alt = _alt.get_alt(self.figure)
+        return Image(data=self.image.value, format="png", metadata={"alt": alt} if alt else None)
 
     @property
     def mu(self) -> float:
