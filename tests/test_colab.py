@@ -1,8 +1,9 @@
 """Google Colab, as near as this machine gets: Python 3.13 and Colab's package versions.
 
 Colab's image (see the issue and /work/shared/notes): Python 3.13 with the versions in
-COLAB below. The environment is built once per set of versions and kept under
-build/colab-env-<key>/ (a few minutes the first time, seconds afterwards). Then:
+COLAB below. The environment is built once per Python and set of versions and kept in
+~/.cache/teachkit-tests/colab-env-<key>/ (CACHE below: a few minutes the first time,
+seconds afterwards; delete it to rebuild). Then:
 
 - `pip install --dry-run` of the teachkit wheel would install teachkit and nothing else
   (no upgrade, no downgrade: on Colab, an upgraded numpy needs a runtime restart);
@@ -10,7 +11,8 @@ build/colab-env-<key>/ (a few minutes the first time, seconds afterwards). Then:
   student exercise runs alone in an empty folder with that environment's kernel;
 - notebook 05b shows the shrinkage explorer (a widget-view output) without a traceback.
 
-The dry-run's output and the timings go to build/colab-report.txt.
+The dry-run's output and the timings go to build/colab-report.txt (and pip's report of the
+dry run to build/colab-dry-run.json).
 Python 3.13 comes from pyenv (its interpreter under $(pyenv root)/versions/3.13*/, not the
 shim); without it the tests skip and say so.
 """
@@ -33,6 +35,10 @@ from _standalone import (LECTURES, ROOT, SOLUTIONS, STUDENTS, WIDGET_VIEW, colab
 COLAB = {"ipywidgets": "7.7.1", "widgetsnbextension": "3.6.10", "ipykernel": "6.17.1", "ipython": "7.34.0",
          "numpy": "2.1.3", "pandas": "2.2.3", "scipy": "1.16.3", "matplotlib": "3.10.0"}
 REPORT = ROOT / "build" / "colab-report.txt"
+# Where the environment is kept between runs: outside the clone, like pip's cache, so that
+# CI's fresh clones on the same machine reuse it (TEACHKIT_TEST_CACHE overrides the place).
+CACHE = Path(os.environ.get("TEACHKIT_TEST_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "teachkit-tests")
 
 
 def _clean_env(venv: Path) -> dict:
@@ -66,10 +72,11 @@ def colab_env(dist):
     version = subprocess.run([str(python), "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
                              capture_output=True, text=True, check=True).stdout.strip()
     key = hashlib.sha256(json.dumps([version, COLAB], sort_keys=True).encode()).hexdigest()[:12]
-    venv = ROOT / "build" / f"colab-env-{key}"
+    venv = CACHE / f"colab-env-{key}"
     stamp = venv / ".complete"
     if not stamp.is_file():           # built once per Python and versions; a half-built one is rebuilt
         shutil.rmtree(venv, ignore_errors=True)
+        venv.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([str(python), "-m", "venv", str(venv)], check=True)
         _pip(venv, "install", "--quiet", *[f"{name}=={v}" for name, v in COLAB.items()])
         stamp.write_text(json.dumps({"python": version, **COLAB}, indent=1) + "\n")
@@ -90,7 +97,8 @@ def colab_env(dist):
 def colab_with_teachkit(colab_env, dist):
     """The dry run first, then teachkit installed from the wheel, as Colab's set-up cell would."""
     venv = colab_env["venv"]
-    report = venv.parent / f"{venv.name}-dry-run.json"
+    report = ROOT / "build" / "colab-dry-run.json"
+    report.parent.mkdir(exist_ok=True)
     dry = _pip(venv, "install", "--dry-run", "--report", report, dist["wheel"])
     colab_env["dry_run"] = dry.stdout
     colab_env["dry_run_report"] = json.loads(report.read_text())

@@ -55,3 +55,16 @@ def test_runs_alone(notebook, wheel_site, tmp_path):
         assert "✗" in text   # the stubs ran, and the checks said "not yet"
     elif notebook in SOLUTIONS:
         assert "✗" not in text, text[-3000:]
+
+
+@pytest.mark.parametrize("notebook", LECTURES + SOLUTIONS + STUDENTS, ids=label)
+def test_no_code_cell_names_a_file_beside_the_notebook(notebook):
+    """Files come through the API (tk.load_homework(), tk.datasets.path(NAME)), never by a path."""
+    import json
+    import re
+
+    literal = re.compile(r"""(?<!datasets\.path\()["'][^"'\s]+\.(?:csv|tsv|txt|json|xlsx?|parquet|npz?|pkl)["']""")
+    for i, cell in enumerate(json.loads(notebook.read_text(encoding="utf-8"))["cells"]):
+        if cell["cell_type"] == "code":
+            found = literal.findall("".join(cell["source"]))
+            assert not found, f"{notebook.name} cell {i} reads {found} by a path"
