@@ -25,7 +25,7 @@ _LAZY = {
     "Posterior": "teachkit.posterior",
 }
 _SUBMODULES = {"priors", "data", "models", "posterior", "diagnostics", "exact", "plots", "spectrum",
-               "widgets", "check", "exercises"}
+               "widgets", "check", "exercises", "datasets"}
 
 __all__ = ["GroupedData", "load_homework", "Normal", "InverseGamma", "UniformSD",
            *_LAZY, *sorted(_SUBMODULES)]

@@ -490,6 +490,16 @@ class ShrinkageExplorer:
         """The posterior mean of μ (given τ when τ is fixed)."""
         return self.result.mu
 
+    def _ipython_display_(self):
+        """Show the layout through ``display()``, which draws widgets under ipywidgets 8 and 7
+        alike (Colab ships 7.7.1, whose widgets have no ``_repr_mimebundle_``)."""
+        from IPython.display import display
+
+        if hasattr(self.widget, "_repr_mimebundle_"):
+            display(self._repr_mimebundle_(), raw=True)   # ipywidgets 8: our text/plain with the view
+        else:
+            display(self.widget)                           # ipywidgets 7: its own _ipython_display_
+
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         if isinstance(bundle, tuple):
