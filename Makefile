@@ -28,7 +28,13 @@ $(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
 lab: $(VENV)/.stamp-runtime
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/01_data.ipynb
 
-test: $(VENV)/.stamp-dev
+# axe-core for the accessibility checks of the browser tests, pinned by tests/browser/package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package-lock.json
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.stamp-dev $(AXE)
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
 		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider
 
