@@ -70,7 +70,11 @@ def figure_alt(result, label: str, group_name: str, unit: str) -> str:
     else:
         text.append(f"Pulled furthest: {g} {labels[far]}, from {_hours(before[far], unit)} to "
                     f"{_hours(after[far], unit)}.")
-    text.append(f"Estimates range from {_hours(after[low], unit)} ({g} {labels[low]}) to "
-                f"{_hours(after[high], unit)} ({g} {labels[high]}); sample means from "
-                f"{_hours(before.min(), unit)} to {_hours(before.max(), unit)}.")
+    if _hours(after[low], unit) == _hours(after[high], unit):
+        estimates = f"All {len(labels)} estimates are {_hours(after[low], unit)} (to one decimal)"
+    else:
+        estimates = (f"Estimates range from {_hours(after[low], unit)} ({g} {labels[low]}) to "
+                     f"{_hours(after[high], unit)} ({g} {labels[high]})")
+    text.append(f"{estimates}; sample means from {_hours(before.min(), unit)} to "
+                f"{_hours(before.max(), unit)}.")
     return " ".join(text)

@@ -421,6 +421,8 @@ def test_figure_alt_text_changes_with_the_figure(explorer):
     assert explorer.image.value != image and explorer.image.alt != alt
     assert "School 1 (highlighted, n = 25)" in explorer.image.alt and "τ fixed at 0.5 h" in explorer.image.alt
     assert "Pulled furthest: school 5" in explorer.image.alt
+    explorer.set(tau=0.01)   # complete pooling: one estimate for all
+    assert f"All 8 estimates are {explorer.mu:.1f} h" in explorer.image.alt
 
 
 def test_snapshot_carries_the_alt_text(explorer):
