@@ -23,7 +23,8 @@ On the Python side each has ``value`` (observe it as any widget's), ``descriptio
 ``disabled`` and ``layout``; the sliders also ``min``, ``max``, ``step`` (exponents
 for ``LogSlider``, of ``base``, as in ``ipywidgets.FloatLogSlider``) and
 ``continuous_update``. The text a slider shows and announces, ``readout``, is
-computed here, so that a test without a browser can read it.
+computed here too, so that a test without a browser can read it (the browser formats
+the value the same way, see ``format_value``).
 """
 
 from __future__ import annotations

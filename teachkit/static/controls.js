@@ -53,7 +53,9 @@ function slider(model, el, log) {
     input.value = String(position(model.get("value")));
     input.disabled = model.get("disabled");
     el.title = model.get("tooltip");
-    show(model.get("readout"));
+    // the text of the value the model holds now (the kernel's `readout` says the same,
+    // but may arrive a message later than the value)
+    show(log ? formatValue(model.get("value")) : String(model.get("value")));
   };
   const commit = () => {
     model.set("value", valueAt(input.valueAsNumber));
