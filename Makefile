@@ -35,7 +35,13 @@ $(HUB_PROXY): tests/hub/package-lock.json
 	cd tests/hub && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-test: $(VENV)/.stamp-dev $(HUB_PROXY)
+# axe-core for the accessibility checks of the browser tests, pinned by tests/browser/package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package-lock.json
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.stamp-dev $(HUB_PROXY) $(AXE)
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
 		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider
 
