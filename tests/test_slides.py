@@ -227,6 +227,13 @@ def browser():
             b.close()
 
 
+# The widgets manager draws the widgets saved in a notebook (the explorer's sliders) some time
+# after the page has loaded; checks that start before would not see them.
+_WIDGETS_SHOWN_JS = """() => [...document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"]')].every(
+    s => s.parentElement.querySelector('.jupyter-widgets') !== null)"""
+
+
 class OpenDeck:
     """A deck opened from disk with every non-local request blocked and recorded; MathJax done."""
 
@@ -242,6 +249,7 @@ class OpenDeck:
         page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()", timeout=30_000)
         page.wait_for_function("window.MathJax && MathJax.isReady", timeout=30_000)
         page.evaluate("() => new Promise(r => MathJax.Hub.Queue(r))")
+        page.wait_for_function(_WIDGETS_SHOWN_JS, timeout=30_000)
         page.evaluate("() => Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
         page.add_style_tag(content=".reveal .slides section .fragment { transition: none !important; }")
         self.found = page.evaluate(_FIND_JS)
@@ -368,8 +376,9 @@ _AXE_JS = """async ([where, tags]) => {
     let context = document;
     if (where === 'slide') {
         const current = Reveal.getCurrentSlide();
-        context = {include: [[current], ['.reveal > .controls'], ['.reveal > .slide-number'],
-                             ['.reveal > .progress']]};
+        // elements, not [[element], ['selector']]: axe 4.14 then checks the selectors only
+        context = {include: [current, ...document.querySelectorAll(
+            '.reveal > .controls, .reveal > .slide-number, .reveal > .progress')]};
         for (const s of Reveal.getSlidesElement().querySelectorAll('section')) {
             if (s.contains(current) || away.some(([a]) => a.contains(s))) continue;
             const mark = document.createComment('slide taken out for axe');
@@ -580,6 +589,7 @@ def test_html_page_passes_axe_offline(html_pages, browser, nb):
         page.goto(page_path.as_uri())
         page.wait_for_function("window.MathJax && MathJax.isReady", timeout=60_000)
         page.evaluate("() => new Promise(r => MathJax.Hub.Queue(r))")
+        page.wait_for_function(_WIDGETS_SHOWN_JS, timeout=30_000)
         formulas, with_mathml = page.evaluate("""() => [document.querySelectorAll('.MathJax_CHTML').length,
             document.querySelectorAll('.MathJax_CHTML > .MJX_Assistive_MathML math').length]""")
         found = _axe(page, "page")
