@@ -35,21 +35,15 @@ $(HUB_PROXY): tests/hub/package-lock.json
 	cd tests/hub && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# axe-core for the accessibility checks of the browser tests, pinned by tests/browser/package-lock.json.
-AXE := tests/browser/node_modules/axe-core/axe.min.js
-$(AXE): tests/browser/package-lock.json
-	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund
-	touch $@
-
-
-# The decks' JavaScript and axe-core (the accessibility tests), pinned by slides/package-lock.json.
+# The decks' JavaScript and axe-core (the accessibility tests of the slides and the explorer),
+# pinned by slides/package-lock.json.
 # Without npm the slide tests skip (with the reason); CI has npm.
 SLIDES_NPM := slides/node_modules/.package-lock.json
 $(SLIDES_NPM): slides/package-lock.json
 	@if command -v npm >/dev/null; then cd slides && npm ci --ignore-scripts --no-audit --no-fund; \
 	else echo "npm is missing: tests/test_slides.py will skip"; fi
 
-test: $(VENV)/.stamp-dev $(HUB_PROXY) $(AXE) $(SLIDES_NPM)
+test: $(VENV)/.stamp-dev $(HUB_PROXY) $(SLIDES_NPM)
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
 		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider
 

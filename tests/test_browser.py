@@ -8,7 +8,7 @@ with no token, opens the copy in Chromium through Playwright and runs every cell
 Then, on the explorer's output area:
 - every control is found by its role and accessible name (what a screen reader
   says), the figure has alt text and the status line is a role="status" region;
-- axe-core (tests/browser/package-lock.json) finds 0 violations of WCAG 2.0/2.1
+- axe-core (slides/package-lock.json, the one pin the slide tests use too) finds 0 violations of WCAG 2.0/2.1
   A and AA, with the data as observed and again after the keyboard changes below;
 - by keyboard alone, from the first control (the school list): Tab reaches the
   sample-size slider, arrow keys move it, and the figure, its alt text, the slider's
@@ -43,7 +43,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05b_shrinkage_explorer.ipynb"
 SHOTS = ROOT / "build" / "screenshots"
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = ROOT / "slides" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -134,7 +134,7 @@ def test_explorer_is_accessible_and_works_from_the_keyboard(lab):
 
     if not AXE.exists():
         pytest.fail(f"{AXE.relative_to(ROOT)} is missing: `make test` installs it "
-                    "(or run `npm ci` in tests/browser)")
+                    "(or run `npm ci` in slides/)")
     base, name, copy = lab
     committed = NOTEBOOK.read_bytes()
     SHOTS.mkdir(parents=True, exist_ok=True)
