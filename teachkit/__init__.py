@@ -24,7 +24,7 @@ _LAZY = {
     "fit_hierarchical": "teachkit.models.hierarchical",
     "Posterior": "teachkit.posterior",
 }
-_SUBMODULES = {"priors", "data", "models", "posterior", "diagnostics", "exact", "plots", "spectrum",
+_SUBMODULES = {"priors", "data", "models", "posterior", "diagnostics", "exact", "plots", "plots_mixing", "spectrum",
                "widgets", "check", "exercises"}
 
 __all__ = ["GroupedData", "load_homework", "Normal", "InverseGamma", "UniformSD",
