@@ -57,13 +57,15 @@ def alt_text(fig) -> str | None:
 
 
 def show(fig):
-    """Show a figure in a notebook as a PNG with its alt text in the output metadata
+    """Show a figure (or the ``(fig, axes)`` a plot returns) in a notebook as a PNG with its alt text in the output metadata
     (``{"image/png": {"alt": ...}}``, which nbconvert and the slides read), then close it."""
     import io
 
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
+    if isinstance(fig, tuple):  # what funnel() and tau_trace() return: (fig, axes)
+        fig = fig[0]
     fig = getattr(fig, "figure", fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=_style.DPI)
