@@ -6,11 +6,17 @@ For each method (centred, noncentred, interweaving) on each data set of
 ``teachkit.data.mixing_examples()`` (the homework data; "small tau" and "large tau",
 simulated from Model 3 with the parameters and seed in ``teachkit.data.MIXING_SIMULATIONS``):
 
-* seconds of sampling for 4 chains x 10,000 draws (+1,000 warm-up), median of 3 runs
-  (a fit's own clock, Posterior.seconds), and µs per sweep (11,000 sweeps, 4 chains together);
-* bulk ESS of tau2 and mu per draw (of 40,000) and per second of sampling.
+* seconds for 4 chains x 10,000 draws (+1,000 warm-up), median of 3 runs: wall-clock (a
+  fit's own clock, Posterior.seconds) and CPU time of this process (time.process_time around
+  the fit), and CPU µs per sweep (11,000 sweeps, 4 chains together);
+* bulk ESS of tau2 and mu per draw (of 40,000) and per CPU second.
 
-Then the whole process, start to draws in hand, on the homework data, median of 3:
+CPU time is reported beside wall-clock time because this machine is shared: with other
+jobs running, wall-clock time measures the queue as much as the sampler. The load
+average at the start is printed; compare rates within one run of this script.
+
+Then the whole process, start to draws in hand, on the homework data, median of 3 (wall-clock
+and CPU time of the child process, from resource.getrusage):
 ``python -c "import teachkit; fit"`` in a fresh interpreter, against ``jags model.cmd`` (the
 lecture's model with the same priors, data and number of draws, 4 chains x 10,000 after 1,000
 burn-in, its CODA files written), with ESS(tau2) per second of each and their ratio. Without
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,24 +50,38 @@ def fit(data, method, seed):
     return tk.fit_hierarchical(data, draws=DRAWS, warmup=WARMUP, chains=CHAINS, seed=seed, method=method)
 
 
+def timed_fit(data, method, seed):
+    """(posterior, CPU seconds of this process spent in the fit)."""
+    t0 = time.process_time()
+    post = fit(data, method, seed)
+    return post, time.process_time() - t0
+
+
 def mixing_table(examples):
     print(f"## Model 3's samplers: {CHAINS} chains x {DRAWS:,} draws (+{WARMUP:,} warm-up), "
           f"median of {REPEATS} runs\n")
-    print("| data | method | seconds | µs per sweep | ESS/draw tau2 | ESS/draw mu | ESS/s tau2 | ESS/s mu |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| data | method | wall s | CPU s | CPU µs per sweep | ESS/draw tau2 | ESS/draw mu "
+          "| ESS/CPU s tau2 | ESS/CPU s mu |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     rows = {}
     total = CHAINS * DRAWS
     for name, data in examples.items():
         for method in METHODS:
-            runs = [fit(data, method, seed) for seed in range(REPEATS)]
-            seconds = statistics.median(p.seconds for p in runs)
-            ess = {k: statistics.median(diagnostics.ess_bulk(p[k]) for p in runs) for k in ("tau2", "mu")}
-            rows[name, method] = seconds, ess
-            print(f"| {name} | {method} | {seconds:.3f} | {1e6 * seconds / (DRAWS + WARMUP):.1f} | "
+            runs = [timed_fit(data, method, seed) for seed in range(REPEATS)]
+            wall = statistics.median(p.seconds for p, _ in runs)
+            cpu = statistics.median(c for _, c in runs)
+            ess = {k: statistics.median(diagnostics.ess_bulk(p[k]) for p, _ in runs) for k in ("tau2", "mu")}
+            rows[name, method] = cpu, ess
+            print(f"| {name} | {method} | {wall:.3f} | {cpu:.3f} | {1e6 * cpu / (DRAWS + WARMUP):.1f} | "
                   f"{ess['tau2'] / total:.3f} | {ess['mu'] / total:.3f} | "
-                  f"{ess['tau2'] / seconds:,.0f} | {ess['mu'] / seconds:,.0f} |")
+                  f"{ess['tau2'] / cpu:,.0f} | {ess['mu'] / cpu:,.0f} |")
     print()
     return rows
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # ------------------------------------------------------------------ JAGS
@@ -119,17 +140,17 @@ def read_coda(folder: Path, name: str) -> np.ndarray:
 
 
 def run_jags(data, seed):
-    """Seconds from starting ``jags`` to its CODA files written, and the draws of tau2 and mu."""
+    """Wall and CPU seconds from starting ``jags`` to its CODA files written, and the draws of tau2 and mu."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_jags_files(data, folder, seed)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), children_cpu()
         subprocess.run(["jags", "model.cmd"], cwd=folder, check=True, capture_output=True, text=True)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, children_cpu() - c0
         draws = {name: read_coda(folder, name) for name in ("tau2", "mu")}
     if draws["tau2"].shape != (CHAINS, DRAWS):
         raise RuntimeError(f"JAGS wrote draws shaped {draws['tau2'].shape}, expected {(CHAINS, DRAWS)}")
-    return seconds, draws
+    return seconds, cpu, draws
 
 
 PROCESS = """
@@ -138,29 +159,30 @@ import teachkit as tk
 from teachkit import diagnostics
 post = tk.fit_hierarchical(tk.load_homework(), draws={draws}, warmup={warmup}, chains={chains},
                            seed={seed}, method="{method}")
-print(diagnostics.ess_bulk(post["tau2"]), diagnostics.ess_bulk(post["mu"]), post["tau2"].mean(), post["mu"].mean())
+print(time.process_time(), diagnostics.ess_bulk(post["tau2"]), diagnostics.ess_bulk(post["mu"]), post["tau2"].mean(), post["mu"].mean())
 """
 
 
 def run_teachkit_process(method, seed):
-    """Seconds from starting Python to the draws in hand (import, load, fit); the ESS is
-    computed in the same process but after the clock stops (the stop is the fit returning)."""
+    """Wall and CPU seconds from starting Python to the draws in hand (import, load, fit).
+    The ESS is computed in the same process after both clocks stop (at the fit returning);
+    the interpreter's own start-up, before the script's first line, is added from
+    :func:`python_startup`."""
     code = PROCESS.format(draws=DRAWS, warmup=WARMUP, chains=CHAINS, seed=seed, method=method)
-    timed = code.replace('print(diagnostics', 'print(time.perf_counter() - T0, diagnostics', 1)
-    timed = "import time\nT0 = time.perf_counter()\n" + timed  # interpreter start-up itself is added below
-    t0 = time.perf_counter()
+    timed = code.replace("print(time.process_time()", "print(time.perf_counter() - T0, time.process_time()", 1)
+    timed = "import time\nT0 = time.perf_counter()\n" + timed
     out = subprocess.run([sys.executable, "-c", timed], check=True, capture_output=True, text=True).stdout
-    wall = time.perf_counter() - t0
-    inside, ess_tau2, ess_mu, tau2_mean, mu_mean = map(float, out.split())
-    startup = python_startup()
-    return startup + inside, wall, ess_tau2, ess_mu, tau2_mean, mu_mean
+    wall, cpu, ess_tau2, ess_mu, tau2_mean, mu_mean = map(float, out.split())
+    start_wall, start_cpu = python_startup()
+    return wall + start_wall, cpu, ess_tau2, ess_mu, tau2_mean, mu_mean
 
 
 _STARTUP = []
 
 
 def python_startup():
-    """Seconds for a bare interpreter to start and exit (median of 5), measured once."""
+    """Wall seconds for a bare interpreter to start and exit (median of 5), and the CPU seconds
+    a process has used when its first line runs (time.process_time counts from process start)."""
     if not _STARTUP:
         times = []
         for _ in range(5):
@@ -168,7 +190,7 @@ def python_startup():
             subprocess.run([sys.executable, "-c", "pass"], check=True)
             times.append(time.perf_counter() - t0)
         _STARTUP.append(statistics.median(times))
-    return _STARTUP[0]
+    return _STARTUP[0], 0.0
 
 
 def jags_table(data):
@@ -177,38 +199,42 @@ def jags_table(data):
     jags = shutil.which("jags")
     if jags is None:
         print("`jags` is not installed (Debian package `jags`): the JAGS comparison is skipped.\n")
-    header = "| program | seconds | ESS/draw tau2 | ESS/s tau2 | ESS/s mu | mean tau2 | mean mu |"
+    header = ("| program | wall s | CPU s | ESS/draw tau2 | ESS/CPU s tau2 | ESS/wall s tau2 | ESS/CPU s mu "
+              "| mean tau2 | mean mu |")
     if jags:
-        header += " ESS/s tau2 vs JAGS |"
+        header += " ESS/CPU s tau2 vs JAGS | ESS/wall s tau2 vs JAGS |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     total = CHAINS * DRAWS
-    jags_rate = None
+    reference = None
     if jags:
         runs = [run_jags(data, seed) for seed in range(REPEATS)]
-        seconds = statistics.median(r[0] for r in runs)
-        ess_tau2 = statistics.median(diagnostics.ess_bulk(r[1]["tau2"]) for r in runs)
-        ess_mu = statistics.median(diagnostics.ess_bulk(r[1]["mu"]) for r in runs)
-        jags_rate = ess_tau2 / seconds
-        tau2_mean = np.mean([r[1]["tau2"].mean() for r in runs])
-        mu_mean = np.mean([r[1]["mu"].mean() for r in runs])
-        print(f"| JAGS (`jags model.cmd`) | {seconds:.2f} | {ess_tau2 / total:.3f} | {jags_rate:,.0f} | "
-              f"{ess_mu / seconds:,.0f} | {tau2_mean:.2f} | {mu_mean:.2f} | 1.0x |")
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        ess_tau2 = statistics.median(diagnostics.ess_bulk(r[2]["tau2"]) for r in runs)
+        ess_mu = statistics.median(diagnostics.ess_bulk(r[2]["mu"]) for r in runs)
+        reference = ess_tau2 / cpu, ess_tau2 / wall
+        print(f"| JAGS (`jags model.cmd`) | {wall:.2f} | {cpu:.2f} | {ess_tau2 / total:.3f} | {ess_tau2 / cpu:,.0f} | "
+              f"{ess_tau2 / wall:,.0f} | {ess_mu / cpu:,.0f} | {np.mean([r[2]['tau2'].mean() for r in runs]):.2f} | "
+              f"{np.mean([r[2]['mu'].mean() for r in runs]):.2f} | 1.0x | 1.0x |")
     for method in METHODS:
         runs = [run_teachkit_process(method, seed) for seed in range(REPEATS)]
-        seconds = statistics.median(r[0] for r in runs)
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
         ess_tau2 = statistics.median(r[2] for r in runs)
         ess_mu = statistics.median(r[3] for r in runs)
-        row = (f"| teachkit, {method} | {seconds:.2f} | {ess_tau2 / total:.3f} | {ess_tau2 / seconds:,.0f} | "
-               f"{ess_mu / seconds:,.0f} | {np.mean([r[4] for r in runs]):.2f} | {np.mean([r[5] for r in runs]):.2f} |")
-        if jags_rate:
-            row += f" {ess_tau2 / seconds / jags_rate:.1f}x |"
+        row = (f"| teachkit, {method} | {wall:.2f} | {cpu:.2f} | {ess_tau2 / total:.3f} | {ess_tau2 / cpu:,.0f} | "
+               f"{ess_tau2 / wall:,.0f} | {ess_mu / cpu:,.0f} | {np.mean([r[4] for r in runs]):.2f} | "
+               f"{np.mean([r[5] for r in runs]):.2f} |")
+        if reference:
+            row += f" {ess_tau2 / cpu / reference[0]:.1f}x | {ess_tau2 / wall / reference[1]:.1f}x |"
         print(row)
     print()
-    print("teachkit's seconds: a bare interpreter's start-up (%.2f s, median of 5) plus the time from the "
-          "first line of the script to the fit returning (import teachkit, load the data, sample). JAGS's: "
-          "from starting the `jags` process to its exit, after it has written its CODA files.\n"
-          % python_startup())
+    print("teachkit's wall seconds: a bare interpreter's start-up and exit (%.2f s, median of 5) plus the time "
+          "from the script's first line to the fit returning (import teachkit, load the data, sample); its CPU "
+          "seconds: the process's CPU time when the fit returns. JAGS's: from starting the `jags` process to "
+          "its exit, after it has written its CODA files (wall), and that process's CPU time.\n"
+          % python_startup()[0])
 
 
 if __name__ == "__main__":
