@@ -198,7 +198,8 @@ def fit_hierarchical(data, *, draws=5000, warmup=1000, chains=4, seed=None,
         )
 
     n, ybar, ss = data.n, data.means, data.ss  # sufficient statistics, computed once
-    model = _Model(n, ybar, ss, mu_prior, sigma2_prior, tau2_prior,
+    # n as floats: the same numbers (and the same draws), without a cast in every product with n
+    model = _Model(n.astype(float), ybar, ss, mu_prior, sigma2_prior, tau2_prior,
                    tau_upper=getattr(tau2_prior, "upper", None))
 
     # dispersed starting points around rough estimates

@@ -131,11 +131,12 @@ def draw_tau(eta, sigma2, n, ybar, mu_prior: Normal, upper, rng):
     prior's point x_0 = 0, z_0 = m0 of weight w_0 = 1/v0; S_xx and S_xz are its sums of
     squares and cross-products about the weighted means x̄, z̄.
     """
-    w, w0 = n / sigma2[:, None], 1 / mu_prior.var
-    x_bar = (w * eta).sum(axis=-1) / (w0 + w.sum(axis=-1))  # x_0 = 0 adds weight, not sum
+    # Every weight carries the factor 1/σ²: without it they are n_j, and σ²/v0 for the prior's point.
+    n0 = sigma2 / mu_prior.var
+    x_bar = eta @ n / (n0 + n.sum())                                 # x_0 = 0 adds weight, not sum
     dx, dx0 = eta - x_bar[:, None], -x_bar
-    s_xx = (w * dx**2).sum(axis=-1) + w0 * dx0**2
-    s_xz = (w * dx * ybar).sum(axis=-1) + w0 * dx0 * mu_prior.mean  # Σ w (x − x̄) = 0, so z̄ drops out
+    s_xx = (dx**2 @ n + n0 * dx0**2) / sigma2
+    s_xz = (dx @ (n * ybar) + n0 * dx0 * mu_prior.mean) / sigma2      # Σ w (x − x̄) = 0, so z̄ drops out
     return conjugate.truncated_normal(s_xz / s_xx, 1 / np.sqrt(s_xx), 0.0, upper, rng)
 
 
