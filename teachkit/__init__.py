@@ -24,8 +24,8 @@ _LAZY = {
     "fit_hierarchical": "teachkit.models.hierarchical",
     "Posterior": "teachkit.posterior",
 }
-_SUBMODULES = {"priors", "data", "models", "posterior", "diagnostics", "exact", "plots", "plots_mixing", "spectrum",
-               "widgets", "check", "exercises"}
+_SUBMODULES = {"priors", "data", "models", "posterior", "diagnostics", "exact", "plots", "spectrum",
+               "widgets", "check", "exercises", "datasets"}
 
 __all__ = ["GroupedData", "load_homework", "Normal", "InverseGamma", "UniformSD",
            *_LAZY, *sorted(_SUBMODULES)]

@@ -29,7 +29,7 @@ import numpy as np
 from traitlets import validate
 
 from teachkit import spectrum
-from teachkit.data import GroupedData, load_homework
+from teachkit.data import GroupedData, load_homework, require_grouped
 from teachkit.priors import InverseGamma, Normal, UniformSD
 
 __all__ = ["ShrinkageExplorer"]
@@ -145,8 +145,7 @@ class ShrinkageExplorer:
 
     def __init__(self, data: GroupedData | None = None, *, school="5", fast: bool = True):
         data = load_homework() if data is None else data
-        if not isinstance(data, GroupedData):
-            raise ValueError(f"data must be a teachkit GroupedData (e.g. load_homework()), got {type(data).__name__}")
+        require_grouped(data, "ShrinkageExplorer")
         if data.J < 2:
             raise ValueError("the explorer needs at least 2 groups (it shows partial pooling between them)")
         self.data = data
@@ -477,15 +476,29 @@ class ShrinkageExplorer:
 
     def snapshot(self):
         """The figure shown now, as a static image (``IPython.display.Image``): it stays in a
-        saved notebook and in slides, where a live widget shows nothing."""
+        saved notebook and in slides, where a live widget shows nothing. It carries the
+        figure's text alternative (output metadata ``{"image/png": {"alt": ...}}``)."""
         from IPython.display import Image
 
-        return Image(data=self.image.value, format="png")
+        from teachkit import _alt
+
+        alt = _alt.get_alt(self.figure)
+        return Image(data=self.image.value, format="png", metadata={"alt": alt} if alt else None)
 
     @property
     def mu(self) -> float:
         """The posterior mean of μ (given τ when τ is fixed)."""
         return self.result.mu
+
+    def _ipython_display_(self):
+        """Show the layout through ``display()``, which draws widgets under ipywidgets 8 and 7
+        alike (Colab ships 7.7.1, whose widgets have no ``_repr_mimebundle_``)."""
+        from IPython.display import display
+
+        if hasattr(self.widget, "_repr_mimebundle_"):
+            display(self._repr_mimebundle_(), raw=True)   # ipywidgets 8: our text/plain with the view
+        else:
+            display(self.widget)                           # ipywidgets 7: its own _ipython_display_
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)

@@ -1,9 +1,9 @@
 r"""Figures for notebook 08 (when Gibbs crawls): the funnel and the trace of τ, per sampler.
 
-Same rules as :mod:`teachkit.plots`: ``axes=`` draws into axes you made, each function
-returns ``(fig, axes)``, matplotlib's global settings are never changed, and nothing is
-shown. Each figure also carries a text alternative computed from what it draws: read it
-with :func:`alt_text`, and show a figure with it as the image's alt text with :func:`show`.
+Same rules as the rest of :mod:`teachkit.plots`: ``axes=`` draws into axes you made, each
+function returns ``(fig, axes)``, matplotlib's global settings are never changed, nothing is
+shown, and each figure carries a text alternative computed from what it draws
+(``tk.plots.alt_text(fig)``), which notebooks show as the image's alt text.
 
 ===============  ================================================================
 ``funnel``       θ_j − μ against log τ, one panel per fit, with a run of
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from teachkit import _style, diagnostics
-from teachkit._style import LINE, TRACE
-from teachkit.plots import _axes_grid, _check_posterior, _group_label, _styled, math_label
+from teachkit import _alt, _style, diagnostics
+from teachkit._style import TRACE
+from teachkit.plots._figure import _axes_grid, _check_posterior, _styled
+from teachkit.plots._labels import _group_label, math_label
 
-__all__ = ["funnel", "tau_trace", "alt_text", "show"]
+__all__ = ["funnel", "tau_trace"]
 
 #: How many consecutive draws of chain 1 the funnel draws as a path.
 PATH_LENGTH = 50
@@ -44,34 +45,6 @@ def _school(post, school) -> int:
     if str(school) not in labels:
         raise ValueError(f"school must be one of {labels}, got {school!r}")
     return labels.index(str(school))
-
-
-def _set_alt(fig, text: str):
-    fig._teachkit_alt = text  # read by alt_text() and show()
-
-
-def alt_text(fig) -> str | None:
-    """The text alternative of a figure drawn here (or of the figure of an axes), else None."""
-    fig = getattr(fig, "figure", fig)
-    return getattr(fig, "_teachkit_alt", None)
-
-
-def show(fig):
-    """Show a figure (or the ``(fig, axes)`` a plot returns) in a notebook as a PNG with its alt text in the output metadata
-    (``{"image/png": {"alt": ...}}``, which nbconvert and the slides read), then close it."""
-    import io
-
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    if isinstance(fig, tuple):  # what funnel() and tau_trace() return: (fig, axes)
-        fig = fig[0]
-    fig = getattr(fig, "figure", fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_style.DPI)
-    plt.close(fig)
-    alt = alt_text(fig)
-    display(Image(data=buffer.getvalue(), format="png", metadata={"alt": alt} if alt else None))
 
 
 def _f(x, digits=2) -> str:
@@ -102,11 +75,11 @@ def funnel(fits, school=1, *, axes=None):
         log_tau = 0.5 * np.log(post["tau2"])
         offset = post["theta"][:, :, j] - post["mu"]
         step = max(1, log_tau.size // 4000)
-        ax.scatter(log_tau.ravel()[::step], offset.ravel()[::step], s=4, color=_style.LIGHT, alpha=0.6,
+        ax.scatter(log_tau.ravel()[::step], offset.ravel()[::step], s=3, color=_style.LEADER, alpha=1.0,
                    linewidths=0, rasterized=True)
         path = slice(0, min(PATH_LENGTH, post.ndraws))
-        ax.plot(log_tau[0, path], offset[0, path], color=_style.chain_colour(0), lw=1.2, marker="o",
-                markersize=2.5, gid="path")
+        ax.plot(log_tau[0, path], offset[0, path], color=_style.chain_colour(0), lw=1.5, marker="o",
+                markersize=3.5, gid="path")
         ax.set_title(label, loc="left")
         ax.set_xlabel(r"$\log\,\tau$")
         descriptions.append(_describe_funnel(label, log_tau, offset, path))
@@ -118,7 +91,7 @@ def funnel(fits, school=1, *, axes=None):
         ax.sharey(axes[0, 0])
         ax.sharex(axes[0, 0])
         ax.tick_params(labelleft=False)
-    _set_alt(fig, f"Draws of school {_group_label(post, j)}'s θ − μ against log τ, one panel per sampler, "
+    _alt.set_alt(axes[0, 0], f"Draws of school {_group_label(post, j)}'s θ − μ against log τ, one panel per sampler, "
                   f"with the first {path.stop} draws of chain 1 joined by a line. " + " ".join(descriptions))
     return fig, axes
 
@@ -165,6 +138,6 @@ def tau_trace(fits, *, draws=2000, axes=None):
         ax.sharey(axes[0, 0])
     axes[-1, 0].set_xlabel("iteration (chain 1)")
     axes[0, 0].set_title(f"{math_label('tau')} by iteration (log scale)", loc="left")
-    _set_alt(fig, f"Trace of τ on a log scale, first {tau.size} draws of chain 1, one row per sampler. "
+    _alt.set_alt(axes[0, 0], f"Trace of τ on a log scale, first {tau.size} draws of chain 1, one row per sampler. "
                   + " ".join(descriptions))
     return fig, axes
