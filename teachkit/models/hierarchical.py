@@ -136,7 +136,7 @@ def sweep_noncentred(mu, sigma2, tau2, m, rng):
     eta = draw_eta(mu, np.sqrt(tau2), sigma2, m.n, m.ybar, rng)                 # η_j | μ, τ, σ², y
     tau = draw_tau(eta, sigma2, m.n, m.ybar, m.mu_prior, m.tau_upper, rng)      # τ | η, σ², y
     mu = draw_mu_given_eta(tau, eta, sigma2, m.n, m.ybar, m.mu_prior, rng)      # μ | τ, η, σ², y
-    theta = mu[:, None] + tau[:, None] * eta
+    theta = mu[:, None] + tau[:, None] * eta                                    # θ = μ + τ η
     sigma2 = draw_sigma2(theta, m.n, m.ybar, m.ss, m.sigma2_prior, rng)         # σ² | θ, y
     return theta, mu, sigma2, tau**2
 

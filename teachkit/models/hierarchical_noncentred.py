@@ -99,8 +99,9 @@ the distribution. Each step keeps the posterior, so the whole sweep does.
 
 Why it mixes: the centred step moves (μ, τ) freely when θ is pinned by the data
 (large τ); the non-centred step moves them freely when θ is not (small τ). Yu and
-Meng show that the interwoven sweep is at least about as fast as the better of the
-two, and often faster than both.
+Meng bound the interwoven sampler's rate of convergence by the geometric mean of the
+two samplers' rates (times the maximal correlation between η and θ given the data),
+so it is never slower than the slower of the two and is fast when either one is.
 """
 
 from __future__ import annotations
