@@ -50,6 +50,7 @@ test: $(VENV)/.stamp-dev $(HUB_PROXY) $(SLIDES_NPM)
 bench: $(VENV)/.stamp-runtime
 	$(BIN)/python benchmarks/bench_samplers.py
 	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_mixing.py
 
 # Offline reveal.js decks of the lecture notebooks: build/slides/NN_name.slides.html, with
 # reveal.js, MathJax, jQuery and require.js copied into build/slides/lib/ (npm ci in slides/,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["GroupedData", "load_homework", "homework_path"]
+__all__ = ["GroupedData", "load_homework", "homework_path", "simulate_grouped", "mixing_examples"]
 
 
 def _natural_key(label: str):
@@ -262,3 +262,47 @@ def load_homework(path=None) -> GroupedData:
                                 unit="hours per week", minimum=0,
                                 minimum_reason="homework hours cannot be negative")
     return data
+
+
+def simulate_grouped(*, mu, tau, sigma, sizes, seed, value_name="value", group_name="group",
+                     unit="") -> GroupedData:
+    """Data simulated from Model 3 with known parameters: θ_j ~ N(μ, τ²), then y_ij ~ N(θ_j, σ²).
+
+    ``sizes`` gives n_j for each group; ``seed`` (an int or a numpy Generator) makes it reproducible.
+    Groups are labelled "1", "2", ...; the names and unit are those of :meth:`GroupedData.from_arrays`.
+    """
+    for name, value in (("mu", mu), ("tau", tau), ("sigma", sigma)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(value) or (name != "mu" and value <= 0):
+            kind = "a finite number" if name == "mu" else "a positive finite number"
+            raise ValueError(f"simulate_grouped: {name} must be {kind}, got {value!r}")
+    sizes = list(sizes)
+    if len(sizes) < 1 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
+        raise ValueError(f"simulate_grouped: sizes must be positive integers, one per group, got {sizes!r}")
+    if not isinstance(seed, np.random.Generator) and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"simulate_grouped: seed must be a non-negative int or a numpy Generator, got {seed!r}")
+    rng = np.random.default_rng(seed)
+    theta = mu + tau * rng.standard_normal(len(sizes))
+    groups = np.repeat(np.arange(len(sizes)), sizes)
+    values = theta[groups] + sigma * rng.standard_normal(len(groups))
+    return GroupedData.from_arrays(values, [str(g + 1) for g in groups], value_name=value_name,
+                                   group_name=group_name, unit=unit)
+
+
+#: The simulated data sets of notebook 08 (when Gibbs crawls), and how they were made.
+MIXING_SIMULATIONS = {
+    # schools barely differ: τ = 0.2 h against σ/√n_j ≈ 0.8–1.3 h; the homework's school sizes
+    "small tau": dict(mu=7.5, tau=0.2, sigma=4.0, sizes=(25, 23, 20, 24, 9, 22, 22, 20), seed=1),
+    # schools far apart and well measured: τ = 5 h against σ/√n_j = 0.4 h
+    "large tau": dict(mu=7.5, tau=5.0, sigma=4.0, sizes=(100,) * 8, seed=1),
+}
+
+
+def mixing_examples() -> dict:
+    """The three data sets on which notebook 08 and benchmarks/bench_mixing.py compare Model 3's samplers:
+    ``{"homework": load_homework(), "small tau": ..., "large tau": ...}``, the last two simulated
+    by :func:`simulate_grouped` with the parameters and seeds in ``MIXING_SIMULATIONS``."""
+    names = dict(value_name="hours", group_name="school", unit="hours per week")
+    return {"homework": load_homework(),
+            **{name: simulate_grouped(**spec, **names) for name, spec in MIXING_SIMULATIONS.items()}}

@@ -110,6 +110,8 @@ FIGURES = {
     "pooling_spectrum": lambda d, f: plots.pooling_spectrum(d, f["hier"]),
     "pooling_spectrum alone": lambda d, f: plots.pooling_spectrum(d),
     "shrinkage_explorer_view": lambda d, f: _explorer_view(d),
+    "funnel": lambda d, f: plots.funnel({"uniform sd": f["hier"], "inverse-gamma": f["hier_ig"]}),
+    "tau_trace": lambda d, f: plots.tau_trace({"uniform sd": f["hier"], "inverse-gamma": f["hier_ig"]}),
 }
 
 

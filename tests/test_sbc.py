@@ -122,6 +122,25 @@ def test_sbc_hierarchical(family):
     assert_uniform(run_sbc(400, simulate, fit, np.random.default_rng(13)))
 
 
+@pytest.mark.parametrize("method", ["noncentred", "interweaving"])
+def test_sbc_hierarchical_other_methods(method):
+    """The non-centred and interweaving samplers (uniform-sd priors: the only ones they take)."""
+    sigma2_prior, tau2_prior = VARIANCE_PRIORS["uniform-sd"]
+    sizes = [2, 5, 9, 20]
+
+    def simulate(rng):
+        mu, tau2, sigma2 = THETA.sample(rng), tau2_prior.sample(rng), sigma2_prior.sample(rng)
+        theta = mu + np.sqrt(tau2) * rng.standard_normal(len(sizes))
+        truth = {"theta": theta, "mu": mu, "sigma2": sigma2, "tau2": tau2}
+        return truth, simulate_groups(theta, sigma2, sizes, rng)
+
+    def fit(data, rng):
+        return tk.fit_hierarchical(data, seed=rng, mu_prior=THETA, sigma2_prior=sigma2_prior,
+                                   tau2_prior=tau2_prior, method=method, **draws_needed())
+
+    assert_uniform(run_sbc(300, simulate, fit, np.random.default_rng(15)))
+
+
 def test_sbc_detects_a_wrong_sampler():
     """The check has teeth: a sampler whose σ² conditional is off by 30% fails it."""
     sigma2_prior = InverseGamma(4, 45)

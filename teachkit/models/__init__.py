@@ -3,6 +3,8 @@
 * complete_pooling: Model 1, one mean and one variance for everyone.
 * no_pooling:       Model 2, every group fitted on its own.
 * hierarchical:     Model 3, group means drawn from a common normal: partial pooling.
+* hierarchical_noncentred: Model 3's non-centred and interweaving samplers
+                    (``fit_hierarchical(..., method="noncentred" | "interweaving")``).
 
 `help(teachkit.models.hierarchical)` shows the derivation of its full conditionals.
 """

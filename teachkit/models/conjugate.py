@@ -18,6 +18,11 @@ formula.
                                 v | · ~ IG((k - 1)/2, SS/2) truncated to (0, U²).
      This needs k ≥ 2: with k = 1 the shape is 0 and the conditional is improper.
 
+3. A normal draw restricted to an interval (the non-centred sampler's τ, whose
+   conditional is normal and whose prior is uniform on (0, U)):
+
+       x ~ N(mean, sd²) truncated to (lower, upper).
+
 Every function works on arrays, one entry per chain (and per group where the
 model has groups), so all chains move together in one numpy call.
 """
@@ -80,3 +85,33 @@ def _truncated_inverse_gamma_by_cdf(shape, scale, upper, rng):
     # If the bound lies so far in the lower tail that its probability underflows,
     # all the mass sits just below the bound: return the largest value inside it.
     return np.where(tail > 0, np.minimum(v, np.nextafter(upper, 0)), np.nextafter(upper, 0))
+
+
+def truncated_normal(mean, sd, lower, upper, rng):
+    """Draw x ~ N(mean, sd²) restricted to lower < x < upper.
+
+    As for the truncated inverse-gamma: a plain normal draw first, and the draws
+    that fall outside are redrawn exactly by inverting the truncated CDF.
+    """
+    x = mean + sd * rng.standard_normal(np.shape(mean))
+    outside = (x <= lower) | (x >= upper)
+    if outside.any():
+        x = np.array(x, dtype=float)
+        m, s = np.broadcast_to(mean, x.shape)[outside], np.broadcast_to(sd, x.shape)[outside]
+        x[outside] = m + s * _standard_normal_between((lower - m) / s, (upper - m) / s, rng)
+    return x
+
+
+def _standard_normal_between(a, b, rng):
+    # z ~ N(0, 1) restricted to (a, b), from its upper-tail probability Q(z) = P(Z > z), which is
+    # uniform between Q(b) and Q(a). Working with log Q keeps far upper tails exact where Q
+    # underflows; an interval in the lower tail (b < 0) is mirrored into the upper tail first.
+    from scipy.special import log_ndtr, ndtri_exp  # only needed on this rare path
+
+    mirror = b < 0
+    a, b = np.where(mirror, -b, a), np.where(mirror, -a, b)
+    u = 1.0 - rng.uniform(size=np.shape(a))  # in (0, 1]
+    with np.errstate(divide="ignore"):
+        log_q = np.logaddexp(np.log(u) + log_ndtr(-a), np.log1p(-u) + log_ndtr(-b))
+    z = np.clip(-ndtri_exp(log_q), np.nextafter(a, np.inf), np.nextafter(b, -np.inf))  # rounding stays inside
+    return np.where(mirror, -z, z)

@@ -63,18 +63,28 @@ Start from μ(0), σ²(0), τ²(0), spread out across chains. For t = 1, 2, ...:
     σ²(t) ~ p(σ² | θ(t), y)
     τ²(t) ~ p(τ² | θ(t), μ(t))
 Each sweep uses only n_j, ȳ_j and ss_j, computed once.
+
+This is ``method="centred"``, the default. ``method="noncentred"`` and
+``method="interweaving"`` sample the same posterior in other coordinates
+(θ_j = μ + τ η_j); their derivation is in
+:mod:`teachkit.models.hierarchical_noncentred`, with why the centred sampler
+crawls when τ is small.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from teachkit.models import conjugate
 from teachkit.models._gibbs import (MEAN_PRIOR, VARIANCE_PRIOR, Trace, check_data, check_prior,
                                     check_sizes, dispersed, dispersed_variance, make_rng)
+from teachkit.models.hierarchical_noncentred import (check_tau2_prior, draw_eta, draw_mu_given_eta,
+                                                     draw_tau, to_noncentred)
 from teachkit.priors import Normal, UniformSD
 
-__all__ = ["fit_hierarchical", "draw_theta", "draw_mu", "draw_sigma2", "draw_tau2"]
+__all__ = ["fit_hierarchical", "draw_theta", "draw_mu", "draw_sigma2", "draw_tau2", "METHODS"]
 
 MODEL = "hierarchical"
 
@@ -112,17 +122,75 @@ def draw_tau2(theta, mu, prior, rng):
     return conjugate.variance(prior, count=J, sum_sq=sum_sq, rng=rng)
 
 
+def sweep_centred(mu, sigma2, tau2, m, rng):
+    """One sweep of the centred sampler (notebook 04). ``m``: the data's statistics and the priors."""
+    theta = draw_theta(mu, tau2, sigma2, m.n, m.ybar, rng)                # θ_j | μ, τ², σ², y
+    mu = draw_mu(theta, tau2, m.mu_prior, rng)                            # μ | θ, τ²
+    sigma2 = draw_sigma2(theta, m.n, m.ybar, m.ss, m.sigma2_prior, rng)   # σ² | θ, y
+    tau2 = draw_tau2(theta, mu, m.tau2_prior, rng)                        # τ² | θ, μ
+    return theta, mu, sigma2, tau2
+
+
+def sweep_noncentred(mu, sigma2, tau2, m, rng):
+    """One sweep of the non-centred sampler: θ_j = μ + τ η_j, with (μ, τ) drawn given η."""
+    eta = draw_eta(mu, np.sqrt(tau2), sigma2, m.n, m.ybar, rng)                 # η_j | μ, τ, σ², y
+    tau = draw_tau(eta, sigma2, m.n, m.ybar, m.mu_prior, m.tau_upper, rng)      # τ | η, σ², y
+    mu = draw_mu_given_eta(tau, eta, sigma2, m.n, m.ybar, m.mu_prior, rng)      # μ | τ, η, σ², y
+    theta = mu[:, None] + tau[:, None] * eta                                    # θ = μ + τ η
+    sigma2 = draw_sigma2(theta, m.n, m.ybar, m.ss, m.sigma2_prior, rng)         # σ² | θ, y
+    return theta, mu, sigma2, tau**2
+
+
+def sweep_interweaving(mu, sigma2, tau2, m, rng):
+    """A centred sweep, then (μ, τ) redrawn in non-centred coordinates with η held fixed."""
+    theta, mu, sigma2, tau2 = sweep_centred(mu, sigma2, tau2, m, rng)
+    eta = to_noncentred(theta, mu, np.sqrt(tau2))                               # η = (θ − μ)/τ
+    tau = draw_tau(eta, sigma2, m.n, m.ybar, m.mu_prior, m.tau_upper, rng)      # τ | η, σ², y
+    mu = draw_mu_given_eta(tau, eta, sigma2, m.n, m.ybar, m.mu_prior, rng)      # μ | τ, η, σ², y
+    theta = mu[:, None] + tau[:, None] * eta                                    # θ = μ + τ η
+    return theta, mu, sigma2, tau**2
+
+
+#: The samplers of Model 3 by name: all draw from the same posterior.
+METHODS = {"centred": sweep_centred, "noncentred": sweep_noncentred, "interweaving": sweep_interweaving}
+
+
+class _Model(NamedTuple):
+    """What every sweep reads: the sufficient statistics and the priors."""
+    n: np.ndarray
+    ybar: np.ndarray
+    ss: np.ndarray
+    mu_prior: Normal
+    sigma2_prior: object
+    tau2_prior: object
+    tau_upper: float | None
+
+
 def fit_hierarchical(data, *, draws=5000, warmup=1000, chains=4, seed=None,
                      mu_prior=Normal(0, 1000**2), sigma2_prior=UniformSD(1000),
-                     tau2_prior=UniformSD(1000)):
+                     tau2_prior=UniformSD(1000), method="centred"):
     """Fit Model 3 by Gibbs sampling. Returns a Posterior with ``theta`` (chains, draws, J)
-    and ``mu``, ``sigma2``, ``tau2`` (chains, draws)."""
+    and ``mu``, ``sigma2``, ``tau2`` (chains, draws).
+
+    ``method`` chooses the sampler; all three draw from the same posterior:
+
+    * ``"centred"`` (default): θ, μ, σ², τ² in turn, as derived in notebook 04;
+    * ``"noncentred"``: θ_j = μ + τ η_j, sampling η, (μ, τ) together, and σ²;
+    * ``"interweaving"``: a centred sweep, then (μ, τ) redrawn given η = (θ − μ)/τ.
+
+    The last two need the lecture's flat prior on τ (``tau2_prior=UniformSD(...)``);
+    see :mod:`teachkit.models.hierarchical_noncentred` for why, and for when each mixes well.
+    """
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"{MODEL}: unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))}")
     data = check_data(data, MODEL)
     draws, warmup, chains = check_sizes(MODEL, draws, warmup, chains)
     rng = make_rng(seed, MODEL)
     check_prior(MODEL, "mu_prior", mu_prior, MEAN_PRIOR)
     check_prior(MODEL, "sigma2_prior", sigma2_prior, VARIANCE_PRIOR)
     check_prior(MODEL, "tau2_prior", tau2_prior, VARIANCE_PRIOR)
+    if method != "centred":
+        check_tau2_prior(method, tau2_prior, MODEL)
     if data.J < 2:
         raise ValueError(
             f"{MODEL}: needs at least 2 groups to learn how group means vary (τ²); "
@@ -130,6 +198,9 @@ def fit_hierarchical(data, *, draws=5000, warmup=1000, chains=4, seed=None,
         )
 
     n, ybar, ss = data.n, data.means, data.ss  # sufficient statistics, computed once
+    # n as floats: the same numbers (and the same draws), without a cast in every product with n
+    model = _Model(n.astype(float), ybar, ss, mu_prior, sigma2_prior, tau2_prior,
+                   tau_upper=getattr(tau2_prior, "upper", None))
 
     # dispersed starting points around rough estimates
     within = ss.sum() / max(data.n_total - data.J, 1) if ss.sum() > 0 else np.var(data.values)
@@ -138,12 +209,10 @@ def fit_hierarchical(data, *, draws=5000, warmup=1000, chains=4, seed=None,
     sigma2 = dispersed_variance(within, chains, rng)
     tau2 = dispersed_variance(between, chains, rng)
 
+    sweep = METHODS[method]
     trace = Trace(chains, warmup, draws, {"theta": (data.J,), "mu": (), "sigma2": (), "tau2": ()})
     for t in range(warmup + draws):
-        theta = draw_theta(mu, tau2, sigma2, n, ybar, rng)                # θ_j | μ, τ², σ², y
-        mu = draw_mu(theta, tau2, mu_prior, rng)                          # μ | θ, τ²
-        sigma2 = draw_sigma2(theta, n, ybar, ss, sigma2_prior, rng)       # σ² | θ, y
-        tau2 = draw_tau2(theta, mu, tau2_prior, rng)                      # τ² | θ, μ
+        theta, mu, sigma2, tau2 = sweep(mu, sigma2, tau2, model, rng)
         trace.record(t, theta=theta, mu=mu, sigma2=sigma2, tau2=tau2)
 
     return trace.posterior(model=MODEL, data=data, seed=seed,

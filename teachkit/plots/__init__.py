@@ -38,6 +38,9 @@ module         figure                       what it shows
                                             of τ beneath
                ``shrinkage_explorer_view``  the figure of the shrinkage explorer widget
 ``priors``     ``prior_posterior``          prior and posterior density of one parameter
+``mixing``     ``funnel``                   θ_j − μ against log τ, one panel per sampler,
+                                            with a path of consecutive draws (notebook 08)
+               ``tau_trace``                τ by iteration, one row per sampler
 =============  ===========================  ==============================================
 
 What the figures share is in private modules: ``_figure`` (the look, applied with
@@ -52,6 +55,7 @@ Parameter names follow ``Posterior``: ``"theta"`` (every school), ``"theta[5]"``
 """
 from teachkit.plots._labels import math_label
 from teachkit.plots.data import data_overview, mean_vs_size
+from teachkit.plots.mixing import PATH_LENGTH, funnel, tau_trace  # noqa: F401
 from teachkit.plots.intervals import CATERPILLAR_QUANTILES, boxplots, caterpillar  # noqa: F401
 from teachkit.plots.pooling import (  # noqa: F401 (the constants the docstrings name)
     AREA_PER_STUDENT, EXPLORER_AREA_PER_STUDENT, HIGHLIGHT, pooling_spectrum, shrinkage,
@@ -83,5 +87,7 @@ __all__ = [
     "math_label",
     "shrinkage_explorer_view",
     "pooling_spectrum",
+    "funnel",
+    "tau_trace",
     "alt_text",
 ]
