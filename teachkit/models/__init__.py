@@ -3,6 +3,8 @@
 * complete_pooling: Model 1, one mean and one variance for everyone.
 * no_pooling:       Model 2, every group fitted on its own.
 * hierarchical:     Model 3, group means drawn from a common normal: partial pooling.
+* school_variances: Model 4, Model 3 with one variance per group, the variances
+                    drawn from a common inverse-gamma (Hoff §8.5).
 
 `help(teachkit.models.hierarchical)` shows the derivation of its full conditionals.
 """
@@ -10,5 +12,6 @@
 from teachkit.models.complete_pooling import fit_complete_pooling
 from teachkit.models.hierarchical import fit_hierarchical
 from teachkit.models.no_pooling import fit_no_pooling
+from teachkit.models.school_variances import fit_school_variances
 
-__all__ = ["fit_complete_pooling", "fit_no_pooling", "fit_hierarchical"]
+__all__ = ["fit_complete_pooling", "fit_no_pooling", "fit_hierarchical", "fit_school_variances"]
