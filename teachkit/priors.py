@@ -12,6 +12,8 @@ conditionals in closed form:
 * ``Gamma(shape, rate)`` for the *centre* σ0² of the school variances in
   Model 4 (Hoff §8.5): σ_j² ~ IG(ν0/2, ν0σ0²/2) is a gamma likelihood in σ0²,
   so its conditional stays gamma.
+* ``DiscreteExponential(rate, upper, lower=1)`` for Model 4's ν0, an integer:
+  p(k) ∝ exp(−rate·k) on k = lower..upper. Its conditional is computed on the grid.
 
 Each is a small frozen dataclass; arguments are checked when it is built.
 """
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Normal", "InverseGamma", "UniformSD", "Gamma", "VariancePrior"]
+__all__ = ["Normal", "InverseGamma", "UniformSD", "Gamma", "DiscreteExponential", "VariancePrior"]
 
 
 def _positive(name: str, value, family: str) -> float:
@@ -183,6 +185,45 @@ class Gamma:
 
     def __str__(self):
         return f"Gamma({_g(self.shape)}, {_g(self.rate)})"
+
+
+@dataclass(frozen=True)
+class DiscreteExponential:
+    """An integer k ~ p(k) ∝ exp(−rate·k) on k = lower, ..., upper (rate 0: uniform).
+
+    Hoff's prior for ν0 in §8.5. Built by :func:`teachkit.fit_school_variances` from
+    ``nu0_rate``, ``nu0_min`` and ``nu0_max``, which checks them.
+    """
+
+    rate: float
+    upper: int
+    lower: int = 1
+
+    @property
+    def support(self) -> np.ndarray:
+        return np.arange(self.lower, self.upper + 1, dtype=float)
+
+    def logpmf(self, k):
+        """Log probability of each k (−inf off the grid)."""
+        k = np.asarray(k, dtype=float)
+        grid = self.support
+        log_norm = np.log(np.exp(-self.rate * (grid - grid[0])).sum()) - self.rate * grid[0]
+        on_grid = (k == np.round(k)) & (k >= self.lower) & (k <= self.upper)
+        return np.where(on_grid, -self.rate * k - log_norm, -np.inf)
+
+    def pmf(self, k):
+        return np.exp(self.logpmf(k))
+
+    @property
+    def mean(self) -> float:
+        return float(self.support @ self.pmf(self.support))
+
+    def sample(self, rng, size=None):
+        grid = self.support
+        return rng.choice(grid, size=size, p=self.pmf(grid))
+
+    def __str__(self):
+        return f"p(ν0) ∝ exp(−{_g(self.rate)} ν0) on {self.lower}..{self.upper}"
 
 
 VariancePrior = InverseGamma | UniformSD

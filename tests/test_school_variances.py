@@ -9,7 +9,7 @@ import pytest
 import teachkit as tk
 from teachkit import diagnostics, exact
 from teachkit.models import school_variances as sv
-from teachkit.priors import Gamma, InverseGamma, Normal, UniformSD
+from teachkit.priors import DiscreteExponential, Gamma, InverseGamma, Normal, UniformSD
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_shapes_names_and_supports(post):
 def test_priors_are_recorded(post):
     assert str(post.priors["sigma02"]) == "Gamma(1, 0.01)"
     assert str(post.priors["tau2"]) == "sd ~ U(0, 1000)"
-    assert "exp(-1 nu0) on 1..300" in post.priors["nu0"]
+    assert str(post.priors["nu0"]) == "p(ν0) ∝ exp(−1 ν0) on 1..300"
     assert "sigma02" in repr(post)
 
 
@@ -240,6 +240,17 @@ def test_bad_arguments(data, kwargs, message):
 def test_bad_gamma_prior(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_discrete_exponential_prior():
+    prior = DiscreteExponential(0.5, 40, 3)
+    k = prior.support
+    assert k[0] == 3 and k[-1] == 40
+    np.testing.assert_allclose(prior.pmf(k).sum(), 1)
+    np.testing.assert_allclose(prior.pmf(5) / prior.pmf(4), np.exp(-0.5))
+    assert prior.pmf(2) == 0 and prior.pmf(4.5) == 0 and prior.pmf(41) == 0
+    draws = prior.sample(np.random.default_rng(1), 20_000)
+    assert abs(draws.mean() - prior.mean) < 4 * draws.std() / np.sqrt(draws.size)
 
 
 def test_gamma_prior_density_and_draws():

@@ -95,7 +95,7 @@ from teachkit.models import conjugate
 from teachkit.models._gibbs import (MEAN_PRIOR, VARIANCE_PRIOR, Trace, check_data, check_prior,
                                     check_sizes, dispersed, dispersed_variance, make_rng)
 from teachkit.models.hierarchical import draw_mu, draw_tau2
-from teachkit.priors import Gamma, Normal, UniformSD
+from teachkit.priors import DiscreteExponential, Gamma, Normal, UniformSD
 
 __all__ = ["fit_school_variances", "draw_theta", "draw_mu", "draw_tau2", "draw_sigma2",
            "draw_sigma02", "draw_nu0", "log_nu0_conditional", "nu0_prior_terms"]
@@ -228,7 +228,7 @@ def fit_school_variances(data, *, draws=5000, warmup=1000, chains=4, seed=None,
         sigma2 = draw_sigma2(theta, nu0, sigma02, n, ybar, ss, rng)       # σ_j² | θ_j, ν0, σ0², y
         trace.record(t, theta=theta, sigma2=sigma2, mu=mu, tau2=tau2, sigma02=sigma02, nu0=nu0)
 
-    nu0_prior = f"p(nu0) ∝ exp(-{rate:g} nu0) on {grid[0]:g}..{grid[-1]:g}"
+    nu0_prior = DiscreteExponential(rate, int(grid[-1]), int(grid[0]))
     return trace.posterior(model=MODEL, data=data, seed=seed,
                            priors={"mu": mu_prior, "tau2": tau2_prior, "sigma02": sigma02_prior,
                                    "nu0": nu0_prior})
