@@ -216,6 +216,18 @@ class GroupedData:
         )
 
 
+def require_grouped(data, where: str) -> GroupedData:
+    """``data`` itself if it is a :class:`GroupedData`; otherwise a ValueError naming ``where``
+    (the function it was passed to, e.g. ``"exact.hierarchical"``) and how to make one.
+    The models, exact, spectrum, plots and the explorer check their data with it, first."""
+    if not isinstance(data, GroupedData):
+        raise ValueError(
+            f"{where}: data must be a teachkit.GroupedData (from load_homework(), "
+            f"GroupedData.from_csv or GroupedData.from_arrays), got {type(data).__name__}"
+        )
+    return data
+
+
 def _to_float(cell, *, where: str) -> float:
     if cell is None or (isinstance(cell, str) and cell.strip() == ""):
         raise ValueError(f"{where}: missing value")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from teachkit.data import GroupedData
+from teachkit.data import GroupedData, require_grouped
 from teachkit.priors import InverseGamma, Normal, UniformSD
 
 __all__ = ["with_sample_size", "shrinkage_estimates", "ShrinkageEstimates", "spectrum",
@@ -46,15 +46,9 @@ FAST_SIGMA_GRID = 101
 COLUMNS = ("n", "sample mean", "partial pooling", "95% low", "95% high", "weight")
 
 
-def _check_data(data):
-    if not isinstance(data, GroupedData):
-        raise ValueError(f"data must be a teachkit GroupedData (e.g. load_homework()), got {type(data).__name__}")
-    return data
-
-
 def group_index(data, group) -> int:
     """The 0-based code of a group given by its label ("5") or, if an int, by that label too (5)."""
-    _check_data(data)
+    require_grouped(data, "spectrum.group_index")
     label = str(group)
     if label not in data.labels:
         raise ValueError(f"no {data.group_name} {label!r}: the {data.group_name}s are {list(data.labels)}")
@@ -125,7 +119,7 @@ def shrinkage_estimates(data, *, tau=None, mu_prior=Normal(0, 1000**2), sigma2_p
     from teachkit import exact
     from teachkit._tables import RoundedFrame
 
-    _check_data(data)
+    require_grouped(data, "spectrum.shrinkage_estimates")
     if tau is None:
         grid = dict(zip(("n_sigma", "n_tau"), FAST_GRID)) if fast else {}
         post = exact.hierarchical(data, mu_prior=mu_prior, sigma2_prior=sigma2_prior,
@@ -162,7 +156,7 @@ def spectrum(data, tau=None, *, mu_prior=Normal(0, 1000**2), sigma2_prior=Unifor
     """
     from teachkit import exact
 
-    _check_data(data)
+    require_grouped(data, "spectrum.spectrum")
     tau = np.logspace(-2, 3, 121) if tau is None else np.asarray(tau, dtype=float)
     post = exact.hierarchical(data, mu_prior=mu_prior, sigma2_prior=sigma2_prior)
     return tau, post.conditional_theta_mean(tau)

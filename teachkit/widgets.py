@@ -29,7 +29,7 @@ import numpy as np
 from traitlets import validate
 
 from teachkit import spectrum
-from teachkit.data import GroupedData, load_homework
+from teachkit.data import GroupedData, load_homework, require_grouped
 from teachkit.priors import InverseGamma, Normal, UniformSD
 
 __all__ = ["ShrinkageExplorer"]
@@ -145,8 +145,7 @@ class ShrinkageExplorer:
 
     def __init__(self, data: GroupedData | None = None, *, school="5", fast: bool = True):
         data = load_homework() if data is None else data
-        if not isinstance(data, GroupedData):
-            raise ValueError(f"data must be a teachkit GroupedData (e.g. load_homework()), got {type(data).__name__}")
+        require_grouped(data, "ShrinkageExplorer")
         if data.J < 2:
             raise ValueError("the explorer needs at least 2 groups (it shows partial pooling between them)")
         self.data = data

@@ -12,18 +12,14 @@ import time
 
 import numpy as np
 
-from teachkit.data import GroupedData
+from teachkit.data import GroupedData, require_grouped
 from teachkit.posterior import Posterior
 from teachkit.priors import InverseGamma, Normal, UniformSD
 
 
 # ------------------------------------------------------------------ arguments
 def check_data(data, model: str) -> GroupedData:
-    if not isinstance(data, GroupedData):
-        raise ValueError(
-            f"{model}: data must be a teachkit.GroupedData (from load_homework(), "
-            f"GroupedData.from_csv or GroupedData.from_arrays), got {type(data).__name__}"
-        )
+    require_grouped(data, model)
     if np.ptp(data.values) == 0:
         raise ValueError(
             f"{model}: all {data.n_total} values are identical ({data.values[0]:g}), so there is "

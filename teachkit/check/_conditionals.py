@@ -1,0 +1,104 @@
+"""Feedback on a full conditional written by a student (ex02 and ex04): which of the
+usual slips (a prior left out, a sum of squares about the wrong centre, ...) it matches.
+"""
+
+from __future__ import annotations
+
+import math
+
+from teachkit.check._answers import _close
+from teachkit.check._report import _g
+
+
+def _normal_conditional_feedback(report, case, mean, var, ref_mean, ref_var, prior_mean, prior_var,
+                                 k, xbar, obs_var, symbols):
+    """Name the usual slip when (mean, var) of a normal-mean conditional is off.
+
+    Prior N(prior_mean, prior_var); k observations with mean xbar and variance obs_var each.
+    ``symbols`` names them in the task's notation, e.g. dict(k="n", x="ȳ", v="σ²").
+    """
+    s = symbols
+    P = 1 / ref_var
+    good_mean, good_var = _close(mean, ref_mean), _close(var, ref_var)
+    if good_mean and good_var:
+        return True
+    where = f"at {case}"
+    if not good_var:
+        slips = [
+            (math.sqrt(ref_var), "you returned the standard deviation; the task asks for the variance"),
+            (P, "you returned the precision 1/variance; return its inverse"),
+            (1 / (1 / prior_var + 1 / obs_var),
+             f"each of the {s['k']} observations adds precision 1/{s['v']}: the data's precision is "
+             f"{s['k']}/{s['v']}"),
+            (obs_var / k, f"the prior's precision 1/{s['v0']} is missing: precisions add"),
+            (prior_var + obs_var / k, "variances do not add here; precisions do: 1/var = 1/prior var + data precision"),
+        ]
+        hint = next((h for v, h in slips if _close(var, v, 1e-6)), None)
+        report.bad(f"variance: yours {_g(var)}, the right value {_g(ref_var)} {where}",
+                   hint or f"Collect the terms in the exponent that are quadratic in the unknown; "
+                           f"the coefficient of −½·(unknown)² is the precision 1/{s['v0']} + {s['k']}/{s['v']}.")
+    else:
+        report.good(f"variance right at every input ({_g(ref_var)} {where})")
+    if not good_mean:
+        slips = [
+            (xbar, f"your mean ignores the prior: it should be pulled from {s['x']} toward {s['m0']}"),
+            ((prior_mean + xbar) / 2, "not a plain average: weight each by its precision"),
+            ((prior_mean / prior_var + xbar / obs_var) / P,
+             f"the data's term is {s['k']}·{s['x']}/{s['v']}, the sum of all observations over {s['v']}"),
+            (prior_mean / prior_var + k * xbar / obs_var, "divide the weighted sum by the precision"),
+        ]
+        hint = next((h for m, h in slips if _close(mean, m, 1e-6)), None)
+        report.bad(f"mean: yours {_g(mean)}, the right value {_g(ref_mean)} {where}",
+                   hint or "The mean is the precision-weighted average of the prior mean and the data.")
+    else:
+        report.good(f"mean right ({_g(ref_mean)} {where})")
+    return False
+
+
+class _GridAgreement:
+    """Collects how far a student's answers are from the grid's, over all test inputs."""
+
+    def __init__(self):
+        self.worst = 0.0
+
+    def add(self, answer, grid):
+        for a, g in zip(answer, grid):
+            self.worst = max(self.worst, abs(a - g) / max(abs(g), 1e-12))
+
+    def report(self, report, density):
+        text = f"a normalised grid of {density} (no formula) agrees at all 12 inputs (to 1e-4)"
+        if self.worst <= 1e-4:
+            report.good(text)
+        else:
+            report.bad(text, "teachkit and the grid disagree: please tell your instructor.")
+
+
+def _ig_feedback(report, case, shape, scale, ref_shape, ref_scale, a, b, k, ss_right, ss_wrong, symbols):
+    """Name the usual slip when (shape, scale) of an inverse-gamma conditional is off."""
+    s = symbols
+    ok_shape, ok_scale = _close(shape, ref_shape), _close(scale, ref_scale)
+    if ok_shape and ok_scale:
+        return True
+    where = f"at {case}"
+    if _close(shape, ref_scale) and _close(scale, ref_shape):
+        report.bad(f"shape and scale are swapped {where}", "Return (shape, scale), in that order.")
+        return False
+    if not ok_shape:
+        slips = [(a + k, f"each of the {s['k']} normal factors adds ½ to the shape, not 1: a + {s['k']}/2"),
+                 (a + (k - 1) / 2, f"with an IG(a, b) prior the shape is a + {s['k']}/2; (k − 1)/2 belongs to the uniform prior on the sd"),
+                 (k / 2, "the prior's a is missing from the shape")]
+        hint = next((h for v, h in slips if _close(shape, v)), None)
+        report.bad(f"shape: yours {_g(shape)}, the right value {_g(ref_shape)} {where}",
+                   hint or f"Count the powers of the variance: prior (σ²)^−(a+1), likelihood (σ²)^−{s['k']}/2.")
+    else:
+        report.good(f"shape right ({_g(ref_shape)} {where})")
+    if not ok_scale:
+        slips = [(b + ss_right, f"the scale is b + {s['SS']}/2: the exponent is −{s['SS']}/(2·variance)"),
+                 (b + ss_wrong / 2, s["wrong"]),
+                 (ss_right / 2, "the prior's b is missing from the scale")]
+        hint = next((h for v, h in slips if _close(scale, v)), None)
+        report.bad(f"scale: yours {_g(scale)}, the right value {_g(ref_scale)} {where}",
+                   hint or "Collect everything multiplying −1/variance in the exponent.")
+    else:
+        report.good(f"scale right ({_g(ref_scale)} {where})")
+    return False

@@ -1,0 +1,71 @@
+r"""Figures for the lecture: data, MCMC diagnostics, and what pooling does to estimates.
+
+Every function reads a :class:`~teachkit.posterior.Posterior` (or the data) and
+draws one figure. They all follow the same rules:
+
+* ``ax=`` (or ``axes=`` for multi-panel figures) draws into axes you made, so
+  figures can be composed; without it a new figure sized for a 16:9 slide is made.
+* Single-panel functions return ``(ax, key_artists)``; multi-panel functions
+  return ``(fig, axes)``. Each docstring says what the artists are. Artists that
+  are not returned but that you may want to find carry a ``gid``, e.g.
+  ``ax.findobj(lambda a: a.get_gid() == "mu")``.
+* Nothing is shown (no ``plt.show()``) and matplotlib's global settings are never
+  changed: the look (Okabe–Ito colours, 14 pt text) is applied only while a
+  figure is built, with ``matplotlib.rc_context`` (see ``teachkit._style``).
+
+The figures, one module per family (all re-exported here as ``teachkit.plots.<name>``):
+
+=============  ===========================  ==============================================
+module         figure                       what it shows
+=============  ===========================  ==============================================
+``data``       ``data_overview``            hours by school: every student as a dot, with
+                                            a box per school
+               ``mean_vs_size``             sample mean against sample size: small
+                                            schools are extreme
+``traces``     ``trace``                    density and trace of every chain, per parameter
+               ``autocorrelation``          autocorrelation by lag, per chain, per parameter
+``intervals``  ``boxplots``                 posterior draws of θ_j, one box per school
+               ``caterpillar``              median, 50% and 95% intervals, one row per
+                                            parameter; optionally two models side by side
+``pooling``    ``shrinkage``                each school's estimate without pooling → with
+                                            partial pooling
+               ``pooling_spectrum``         every θ_j's estimate as τ runs from 0 (complete
+                                            pooling) to ∞ (no pooling), with the posterior
+                                            of τ beneath
+               ``shrinkage_explorer_view``  the figure of the shrinkage explorer widget
+``priors``     ``prior_posterior``          prior and posterior density of one parameter
+=============  ===========================  ==============================================
+
+What the figures share is in private modules: ``_figure`` (the look, applied with
+``teachkit._style``, and new or given axes), ``_labels`` (parameter names, units,
+axis labels; ``math_label``), ``_density`` (kernel density estimates) and
+``_annotate`` (legends and labels placed without overlap). A new figure goes in the
+module of its family, or a new one, and is re-exported here and listed in ``__all__``.
+
+Parameter names follow ``Posterior``: ``"theta"`` (every school), ``"theta[5]"``
+(school 5), ``"mu"``, ``"sigma2"``, ``"tau2"``, and the derived ``"sigma"``,
+``"tau"`` and ``"R"`` = τ²/(σ² + τ²).
+"""
+from teachkit.plots._labels import math_label
+from teachkit.plots.data import data_overview, mean_vs_size
+from teachkit.plots.intervals import CATERPILLAR_QUANTILES, boxplots, caterpillar  # noqa: F401
+from teachkit.plots.pooling import (  # noqa: F401 (the constants the docstrings name)
+    AREA_PER_STUDENT, EXPLORER_AREA_PER_STUDENT, HIGHLIGHT, pooling_spectrum, shrinkage,
+    shrinkage_explorer_view,
+)
+from teachkit.plots.priors import PRIOR_MC_DRAWS, prior_posterior  # noqa: F401
+from teachkit.plots.traces import autocorrelation, trace
+
+__all__ = [
+    "data_overview",
+    "mean_vs_size",
+    "trace",
+    "autocorrelation",
+    "boxplots",
+    "caterpillar",
+    "shrinkage",
+    "prior_posterior",
+    "math_label",
+    "shrinkage_explorer_view",
+    "pooling_spectrum",
+]
