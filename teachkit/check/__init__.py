@@ -65,6 +65,9 @@ from teachkit.check.ex05_shrinkage_hoff import hoff_ess, hoff_R, hoff_shrinkage,
 from teachkit.check.ex06_comparisons_and_what_if import (
     compare_school5, new_school, own_data, own_fit, school5_fifty, school5_values, tau_prior,
 )
+from teachkit.check.ex07_school_variances import (
+    school_variances_nu0, school_variances_shrinkage, school_variances_sigma02, school_variances_sigma2,
+)
 
 __all__ = [
     # ex02: complete pooling
@@ -79,4 +82,6 @@ __all__ = [
     # ex06: comparisons and what-ifs
     "compare_school5", "school5_values", "school5_fifty", "tau_prior", "new_school",
     "own_data", "own_fit",
+    # ex07: school-specific variances (Model 4)
+    "school_variances_sigma2", "school_variances_sigma02", "school_variances_nu0", "school_variances_shrinkage",
 ]

@@ -34,6 +34,9 @@ module         figure                       what it shows
                                             of τ beneath
                ``shrinkage_explorer_view``  the figure of the shrinkage explorer widget
 ``priors``     ``prior_posterior``          prior and posterior density of one parameter
+``variances``  ``nu0_posterior``            Model 4: posterior of ν0 (bars) against its prior
+               ``new_school``               θ_j of every surveyed school beside a new
+                                            school's θ_new and a new student's hours there
 =============  ===========================  ==============================================
 
 What the figures share is in private modules: ``_figure`` (the look, applied with
@@ -55,6 +58,7 @@ from teachkit.plots.pooling import (  # noqa: F401 (the constants the docstrings
 )
 from teachkit.plots.priors import PRIOR_MC_DRAWS, prior_posterior  # noqa: F401
 from teachkit.plots.traces import autocorrelation, trace
+from teachkit.plots.variances import NEW_SCHOOL_QUANTILES, new_school, nu0_posterior  # noqa: F401
 
 __all__ = [
     "data_overview",
@@ -68,4 +72,6 @@ __all__ = [
     "math_label",
     "shrinkage_explorer_view",
     "pooling_spectrum",
+    "nu0_posterior",
+    "new_school",
 ]
