@@ -28,7 +28,14 @@ $(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
 lab: $(VENV)/.stamp-runtime
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/01_data.ipynb
 
-test: $(VENV)/.stamp-dev
+# The proxy that tests/test_jupyterhub.py puts in front of JupyterHub (configurable-http-proxy,
+# pinned by tests/hub/package-lock.json). npm writes node_modules/.package-lock.json on every install.
+HUB_PROXY := tests/hub/node_modules/.package-lock.json
+$(HUB_PROXY): tests/hub/package-lock.json
+	cd tests/hub && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.stamp-dev $(HUB_PROXY)
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
 		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider
 
