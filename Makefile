@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PYTEST_NOTEBOOKS := notebooks
 SANITIZE := notebooks/sanitize.cfg
 
-.PHONY: lab test bench slides exercises freeze clean
+.PHONY: lab test bench slides exercises freeze links clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,22 @@ freeze:
 	{ echo "# Pinned: everything the notebooks and tests need, on Python 3.11."; \
 	  echo "# Regenerate with: make freeze (installs requirements.in in a clean venv and freezes it)."; \
 	  /tmp/teachkit-freeze/bin/pip freeze; echo "-e ."; } > requirements.txt
+	$(MAKE) binder/requirements.txt
+
+# Binder's pins: requirements.txt without its jupyterlab pin (Binder's base environment
+# brings JupyterLab with a notebook release that accepts only its own JupyterLab minor).
+# tests/test_binder.py checks that the file is what this rule writes.
+binder/requirements.txt: requirements.txt
+	{ echo "# Written by \`make binder/requirements.txt\` from ../requirements.txt: the same pins without"; \
+	  echo "# jupyterlab, which stays what Binder's base environment has (its notebook 7.4.7 refuses"; \
+	  echo "# jupyterlab 4.5 or newer). The last line, -e ., installs teachkit (pip runs from the"; \
+	  echo "# repository root on Binder)."; \
+	  grep -v -e '^#' -e '^jupyterlab==' requirements.txt; } > $@
+
+# Badges, Colab set-up cells and README links from pyproject's [project.urls] Source
+# (see notebooks/AUTHORING.md); idempotent.
+links: $(VENV)/.stamp-runtime
+	$(BIN)/python tools/notebook_links.py write
 
 clean:
 	rm -rf $(VENV) build

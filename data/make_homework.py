@@ -1,4 +1,4 @@
-"""Rebuild data/homework.csv: weekly hours of homework, 165 students in 8 schools.
+"""Rebuild teachkit/datasets/homework.csv: weekly hours of homework, 165 students in 8 schools.
 
 Where the numbers come from
 ---------------------------
@@ -32,8 +32,10 @@ Every step is deterministic (one seeded generator, ties broken by position), so
 the file is the same byte for byte on every run. The script checks its result
 from the text it is about to write, parsed back as floats, before writing it.
 
-Run ``python data/make_homework.py`` to write homework.csv next to this file;
-``build()`` returns the same text without writing anything.
+Run ``python data/make_homework.py`` to write homework.csv into the package
+(``teachkit/datasets/homework.csv``, where ``teachkit.load_homework()`` reads it,
+in a clone and in an installed wheel); ``build()`` returns the same text without
+writing anything.
 """
 
 from __future__ import annotations
@@ -194,8 +196,12 @@ def build() -> str:
     return text
 
 
+#: Where main() writes: the copy that ships inside the teachkit package.
+PACKAGED = Path(__file__).resolve().parents[1] / "teachkit" / "datasets" / "homework.csv"
+
+
 def main() -> Path:
-    path = Path(__file__).resolve().with_name("homework.csv")
+    path = PACKAGED
     path.write_bytes(build().encode("utf-8"))
     return path
 

@@ -28,7 +28,7 @@ _LAZY = {
     "Posterior": "teachkit.posterior",
 }
 _SUBMODULES = {"priors", "data", "models", "posterior", "diagnostics", "exact", "plots", "spectrum",
-               "widgets", "check", "exercises", "predict"}
+               "widgets", "check", "exercises", "datasets", "predict"}
 
 __all__ = ["GroupedData", "load_homework", "Normal", "InverseGamma", "UniformSD", "Gamma",
            *_LAZY, *sorted(_SUBMODULES)]

@@ -245,22 +245,18 @@ def _to_float(cell, *, where: str) -> float:
 
 
 def homework_path() -> Path:
-    """Where the homework CSV is: in a wheel's copy, or in the repository's data/."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "homework.csv", here.parent / "data" / "homework.csv"):
-        if candidate.is_file():
-            return candidate
-    raise ValueError(
-        "homework.csv not found: expected it in data/ at the repository root "
-        "(run `python data/make_homework.py` to regenerate it)"
-    )
+    """Where the homework CSV is: the copy packaged inside teachkit (``teachkit/datasets/``)."""
+    from teachkit import datasets
+
+    return datasets.path("homework.csv")
 
 
 def load_homework(path=None) -> GroupedData:
     """Weekly hours of homework of 165 students in 8 schools (the lecture's data set).
 
     The values are a reconstruction that matches the published per-school summary
-    (n, mean, sd) exactly; see data/README.md.
+    (n, mean, sd) exactly; see data/README.md in the repository. ``path``
+    reads another file of the same shape instead (columns ``school`` and ``hours``).
     """
     data = GroupedData.from_csv(path or homework_path(), value="hours", group="school",
                                 unit="hours per week", minimum=0,

@@ -18,9 +18,32 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlencode, urlsplit
 
-# The repository the links pull from by default. A fork changes this line.
-REPOSITORY = "https://github.com/teachkit-org/teachkit"
-BRANCH = "main"
+
+
+def _source() -> tuple[str, str]:
+    """(repository URL, branch) from the installed package's Project-URL "Source".
+
+    The address lives in one place, pyproject.toml's [project.urls] Source
+    (https://github.com/OWNER/REPO/tree/BRANCH); tools/notebook_links.py writes the
+    notebooks' badges and set-up cells from the same line. A fork changes it there.
+    """
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        entries = metadata("teachkit").get_all("Project-URL") or []
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        entries = []
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        if label.strip() == "Source" and "/tree/" in url:
+            repo, _, branch = url.strip().partition("/tree/")
+            return repo, branch
+    raise RuntimeError("teachkit's metadata has no Project-URL 'Source' (…/OWNER/REPO/tree/BRANCH); "
+                       "reinstall teachkit")
+
+
+# The repository the links pull from by default, and its branch.
+REPOSITORY, BRANCH = _source()
 NOTEBOOK = "notebooks/01_data.ipynb"
 
 _HUB_SCHEMES = ("http", "https")

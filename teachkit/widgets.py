@@ -476,15 +476,29 @@ class ShrinkageExplorer:
 
     def snapshot(self):
         """The figure shown now, as a static image (``IPython.display.Image``): it stays in a
-        saved notebook and in slides, where a live widget shows nothing."""
+        saved notebook and in slides, where a live widget shows nothing. It carries the
+        figure's text alternative (output metadata ``{"image/png": {"alt": ...}}``)."""
         from IPython.display import Image
 
-        return Image(data=self.image.value, format="png")
+        from teachkit import _alt
+
+        alt = _alt.get_alt(self.figure)
+        return Image(data=self.image.value, format="png", metadata={"alt": alt} if alt else None)
 
     @property
     def mu(self) -> float:
         """The posterior mean of μ (given τ when τ is fixed)."""
         return self.result.mu
+
+    def _ipython_display_(self):
+        """Show the layout through ``display()``, which draws widgets under ipywidgets 8 and 7
+        alike (Colab ships 7.7.1, whose widgets have no ``_repr_mimebundle_``)."""
+        from IPython.display import display
+
+        if hasattr(self.widget, "_repr_mimebundle_"):
+            display(self._repr_mimebundle_(), raw=True)   # ipywidgets 8: our text/plain with the view
+        else:
+            display(self.widget)                           # ipywidgets 7: its own _ipython_display_
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)

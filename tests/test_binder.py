@@ -1,23 +1,31 @@
 """Binder: the repository builds and every lecture notebook runs the way mybinder.org does it.
 
-repo2docker (Binder's builder), given binder/runtime.txt and binder/requirements.txt,
-creates a Python 3.11 environment and runs, from the repository root,
+repo2docker (Binder's builder) starts from its own base environment, which already holds
+Jupyter: jupyterlab 4.4.9, notebook 7.4.7 and jupyterhub-singleuser 5.4.0 (its generated
+environment, as `repo2docker --no-build --debug` lists it; see BASE). Given binder/runtime.txt
+and binder/requirements.txt it then runs, from the repository root,
 
     pip install --no-cache-dir -r binder/requirements.txt
 
 and nothing else (no postBuild here, and no automatic install of the repository when a
-binder/ folder exists). This test does the same in a fresh virtual environment in a
-temporary folder, keeping pip's cache so that a second run takes seconds rather than
-minutes, then checks what Binder users depend on:
+binder/ folder exists). This test does the same in a fresh Python 3.11 virtual environment
+in a temporary folder: BASE first (jupyterhub-singleuser is conda-forge's name for the
+jupyterhub package minus the hub; on PyPI it is jupyterhub), then binder/requirements.txt,
+keeping pip's cache so that a second run takes seconds rather than minutes. It checks what
+Binder users depend on:
 
-- the pins of requirements.txt are what got installed, teachkit included (editable,
-  from this checkout);
-- JupyterLab lists the ipywidgets extension as enabled (prebuilt, no build step);
+- `pip check` passes: our pins coexist with the base (notebook 7.4.7 accepts only
+  jupyterlab 4.4.x, which is why binder/requirements.txt leaves jupyterlab out);
+- the pins of binder/requirements.txt are what got installed, teachkit included (editable,
+  from this checkout), and the base's Jupyter is still there;
+- `jupyter labextension list` marks no extension incompatible, and lists the ipywidgets
+  extension as enabled (prebuilt, no build step);
 - the kernel that runs the notebooks is that environment's Python;
 - every lecture notebook (notebooks/[0-9]*.ipynb) runs top to bottom;
 - teachkit.widgets.ShrinkageExplorer imports.
 
-The time and the size of the environment are written to build/binder-simulation.txt.
+Docker is not available here, so repo2docker itself is not run. The time and the size of
+the environment are written to build/binder-simulation.txt.
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 NOTEBOOKS = sorted(glob.glob(str(ROOT / "notebooks" / "[0-9]*.ipynb")))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# repo2docker's base environment (pip names): what Binder has before our requirements.
+BASE = {"jupyterlab": "4.4.9", "notebook": "7.4.7", "jupyterhub": "5.4.0"}
 
 
 def _pins(path: Path) -> dict[str, str]:
@@ -65,16 +75,19 @@ def test_binder_folder_follows_repo2docker_conventions():
     assert not (BINDER / "postBuild").exists(), "no postBuild is needed: say why in the README if one is added"
 
 
-def test_binder_requirements_are_the_top_level_pins():
-    lines = [l.strip() for l in (BINDER / "requirements.txt").read_text().splitlines()
-             if l.strip() and not l.strip().startswith("#")]
-    # One source of truth: pip resolves this -r against binder/, and the `-e .` inside
-    # requirements.txt against the working directory (the repository root, where
-    # repo2docker runs pip), which is also requirements.txt's own folder.
-    assert lines == ["-r ../requirements.txt"], lines
-    top = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines() if l.strip()]
+def _lines(path: Path) -> list[str]:
+    return [l.strip() for l in path.read_text().splitlines() if l.strip() and not l.strip().startswith("#")]
+
+
+def test_binder_requirements_are_the_top_level_pins_but_jupyterlab():
+    # One source of truth: requirements.txt; `make binder/requirements.txt` (run by `make
+    # freeze`) writes Binder's copy without the jupyterlab pin, which Binder's base decides.
+    top = _lines(ROOT / "requirements.txt")
+    assert _lines(BINDER / "requirements.txt") == [l for l in top if not l.startswith("jupyterlab==")], \
+        "binder/requirements.txt is stale: run `make binder/requirements.txt`"
     assert top[-1] == "-e .", "requirements.txt must end with `-e .` so that Binder installs teachkit"
     assert {"jupyterlab", "ipywidgets", "jupyterlab-widgets", "ipykernel"} <= set(_pins(ROOT / "requirements.txt"))
+    assert "jupyterlab" not in _pins(BINDER / "requirements.txt")
 
 
 # ----------------------------------------------------------------- the simulated build
@@ -91,6 +104,10 @@ def binder_env(tmp_path_factory):
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', os.defpath)}"
     start = time.monotonic()
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    base = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
+                           *[f"{name}=={version}" for name, version in BASE.items()]],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert base.returncode == 0, f"installing Binder's base {BASE} failed:\n{base.stdout}\n{base.stderr}"
     pip = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "-r", "binder/requirements.txt"],
                          cwd=ROOT, env=env, capture_output=True, text=True)
     assert pip.returncode == 0, f"pip install -r binder/requirements.txt failed:\n{pip.stdout}\n{pip.stderr}"
@@ -108,7 +125,8 @@ def binder_env(tmp_path_factory):
     report = ROOT / "build" / "binder-simulation.txt"
     report.parent.mkdir(exist_ok=True)
     runs = "".join(f"  {name}: {s:.1f} s\n" for name, s in info["run_seconds"].items())
-    report.write_text(f"venv + pip install -r binder/requirements.txt: {build_seconds:.1f} s (pip cache kept)\n"
+    report.write_text(f"venv + Binder's base {BASE} + pip install -r binder/requirements.txt: {build_seconds:.1f} s "
+                      "(pip cache kept)\n"
                       f"du -sh of the environment: {size}\nnotebooks executed:\n{runs}")
     shutil.rmtree(venv, ignore_errors=True)
 
@@ -118,21 +136,39 @@ def _run(binder_env, *args, **kwargs):
                           text=True, **kwargs)
 
 
+def test_pip_check_passes(binder_env):
+    out = _run(binder_env, binder_env["venv"] / "bin" / "python", "-m", "pip", "check")
+    assert out.returncode == 0, f"pip check, Binder's base + binder/requirements.txt:\n{out.stdout}{out.stderr}"
+
+
 def test_pins_are_installed(binder_env):
-    """Everything requirements.txt pins, at that version; teachkit from this checkout."""
+    """Everything binder/requirements.txt pins, at that version; the base's Jupyter; teachkit from this checkout."""
     script = ("import importlib.metadata as m, json, sys, teachkit; "
               "print(json.dumps({'versions': {d.metadata['Name']: d.version for d in m.distributions()}, "
               "'teachkit': teachkit.__file__, 'python': sys.version_info[:2]}))")
     out = _run(binder_env, binder_env["venv"] / "bin" / "python", "-c", script, check=True)
     report = json.loads(out.stdout)
     installed = {re.sub(r"[-_.]+", "-", k).lower(): v for k, v in report["versions"].items()}
-    wrong = {name: (version, installed.get(name)) for name, version in _pins(ROOT / "requirements.txt").items()
+    wanted = {**_pins(BINDER / "requirements.txt"), **BASE}
+    wrong = {name: (version, installed.get(name)) for name, version in wanted.items()
              if installed.get(name) != version}
-    assert not wrong, f"pinned vs installed: {wrong}"
-    for name in ("jupyterlab", "ipywidgets", "jupyterlab-widgets"):
+    assert not wrong, f"wanted vs installed: {wrong}"
+    for name in ("ipywidgets", "jupyterlab-widgets"):
         assert installed[name] == _pins(ROOT / "requirements.txt")[name]
     assert report["python"] == [3, 11]
     assert Path(report["teachkit"]).resolve() == ROOT / "teachkit" / "__init__.py"
+
+
+def test_no_lab_extension_is_incompatible(binder_env):
+    out = _run(binder_env, binder_env["venv"] / "bin" / "jupyter", "labextension", "list")
+    text = ANSI.sub("", out.stdout + out.stderr)
+    assert out.returncode == 0, text
+    assert "incompatible" not in text.lower() and "outdated" not in text.lower(), text
+    listed = [l.split() for l in text.splitlines() if re.match(r"\s+@?[\w-]+(/[\w-]+)? v\d", l)]
+    assert len(listed) >= 3, text          # notebook's, the widgets', and JupyterLab's own
+    assert all("OK" in fields for fields in listed), text
+    names = {fields[0] for fields in listed}
+    assert {"@jupyter-notebook/lab-extension", "@jupyter-widgets/jupyterlab-manager"} <= names, text
 
 
 def test_widgets_extension_is_enabled(binder_env):

@@ -15,7 +15,9 @@ import pytest
 import teachkit
 from teachkit.data import GroupedData, load_homework
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+PACKAGED = ROOT / "teachkit" / "datasets" / "homework.csv"
 
 # The published per-school summary, written out here independently of the script,
 # so that an edit to the script's own table cannot go unnoticed.
@@ -46,7 +48,12 @@ def _write(tmp_path, text, name="data.csv"):
 
 # --------------------------------------------------------------- the committed file
 def test_committed_csv_is_what_the_script_writes():
-    assert (DATA_DIR / "homework.csv").read_bytes() == _script().build().encode("utf-8")
+    assert PACKAGED.read_bytes() == _script().build().encode("utf-8")
+
+
+def test_script_writes_the_packaged_copy():
+    assert _script().PACKAGED == PACKAGED
+    assert teachkit.data.homework_path() == PACKAGED   # and load_homework() reads that copy
 
 
 def test_script_table_is_the_published_one():
@@ -54,7 +61,7 @@ def test_script_table_is_the_published_one():
 
 
 def test_csv_values_are_plausible_hours():
-    lines = (DATA_DIR / "homework.csv").read_text(encoding="utf-8").split("\n")
+    lines = PACKAGED.read_text(encoding="utf-8").split("\n")
     assert lines[0] == "school,hours" and lines[-1] == ""
     rows = [line.split(",") for line in lines[1:-1]]
     schools = [int(s) for s, _ in rows]

@@ -9,6 +9,10 @@ draws one figure. They all follow the same rules:
   return ``(fig, axes)``. Each docstring says what the artists are. Artists that
   are not returned but that you may want to find carry a ``gid``, e.g.
   ``ax.findobj(lambda a: a.get_gid() == "mu")``.
+* Every figure describes itself: a text alternative computed from what it draws
+  (``teachkit._alt``), returned by :func:`alt_text` and shown by notebooks as the
+  image's alt text (output metadata ``{"image/png": {"alt": ...}}``). Colours meet
+  WCAG 2.1 AA contrast, and chains differ by line style and marker, not colour alone.
 * Nothing is shown (no ``plt.show()``) and matplotlib's global settings are never
   changed: the look (Okabe–Ito colours, 14 pt text) is applied only while a
   figure is built, with ``matplotlib.rc_context`` (see ``teachkit._style``).
@@ -60,6 +64,17 @@ from teachkit.plots.priors import PRIOR_MC_DRAWS, prior_posterior  # noqa: F401
 from teachkit.plots.traces import autocorrelation, trace
 from teachkit.plots.variances import NEW_SCHOOL_QUANTILES, new_school, nu0_posterior  # noqa: F401
 
+
+def alt_text(fig) -> str | None:
+    """The text alternative of a figure (or of an axes' figure) drawn by teachkit.plots: what it
+    shows, in words, computed from its data (None for other figures). Notebooks carry it as the
+    image's alt text; in JupyterLab, which does not show that, ``print(tk.plots.alt_text(ax))``.
+    """
+    from teachkit import _alt
+
+    return _alt.get_alt(fig)
+
+
 __all__ = [
     "data_overview",
     "mean_vs_size",
@@ -74,4 +89,5 @@ __all__ = [
     "pooling_spectrum",
     "nu0_posterior",
     "new_school",
+    "alt_text",
 ]

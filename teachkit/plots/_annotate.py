@@ -8,12 +8,18 @@ import matplotlib
 import numpy as np
 from matplotlib.lines import Line2D
 
-from teachkit._style import chain_colour
+from teachkit import _style
+from teachkit._style import chain_colour, chain_style
 
 
-def _chain_handles(nchains):
-    return [Line2D([], [], color=chain_colour(k), lw=3) for k in range(nchains)], \
-           [f"chain {k + 1}" for k in range(nchains)]
+def _chain_handles(nchains, marks=False):
+    """Legend entries of the chains: colour and line style (and, for traces, marker shape)."""
+    def handle(k):
+        extra = dict(marker=_style.chain_marker(k), markersize=7,
+                     markeredgecolor="white", markeredgewidth=0.8) if marks else {}
+        return Line2D([], [], color=chain_colour(k), lw=2.5, ls=chain_style(k), **extra)
+
+    return [handle(k) for k in range(nchains)], [f"chain {k + 1}" for k in range(nchains)]
 
 
 def _legend_above(ax, handles, labels, ncols=None, **kwargs):

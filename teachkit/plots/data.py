@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.ticker
 import numpy as np
 
-from teachkit import _style
+from teachkit import _alt, _style
 from teachkit.data import require_grouped
 from teachkit.plots._annotate import _group_tick_labels, _label_points, _legend_above
 from teachkit.plots._figure import _single_axes, _styled
@@ -36,8 +36,8 @@ def data_overview(data, ax=None):
                capprops=dict(color=_style.NEUTRAL, linewidth=1.5), zorder=1)
     colour = _style.OKABE_ITO["blue"]
     strips = [
-        ax.scatter(p + rng.uniform(-0.17, 0.17, size=y.size), y, s=30, color=colour, alpha=0.65,
-                   edgecolor="none", zorder=2)
+        ax.scatter(p + rng.uniform(-0.17, 0.17, size=y.size), y, s=30, color=colour,
+                   alpha=_style.DOT_ALPHA, edgecolor="none", zorder=2)
         for p, y in zip(positions, groups)
     ]
     ax.plot(positions, data.means, linestyle="none", marker="D", markersize=9, color="black",
@@ -50,6 +50,9 @@ def data_overview(data, ax=None):
     ax.set_xlabel(_group_name(data))
     ax.set_ylabel(_unit(data) or data.value_name)
     _legend_above(ax, *ax.get_legend_handles_labels())
+    _alt.set_alt(ax, _alt.data_overview(
+        data.labels, data.n, data.means, [y.min() for y in groups], [y.max() for y in groups], overall,
+        group=_group_name(data), value=data.value_name, unit=_unit(data)))
     return ax, strips
 
 
@@ -81,4 +84,6 @@ def mean_vs_size(data, ax=None):
     _label_points(ax, data.n, data.means, [f"{_group_name(data)} {lab}" for lab in data.labels],
                   marker_pt=6)
     _legend_above(ax, *ax.get_legend_handles_labels())
+    _alt.set_alt(ax, _alt.mean_vs_size(data.labels, data.n, data.means, overall, group=_group_name(data),
+                                       unit=_unit(data)))
     return ax, points

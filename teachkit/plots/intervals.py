@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from teachkit import _style
+from teachkit import _alt, _style
 from teachkit._style import chain_colour, LINE, model_colour, model_name, THICK, THIN
 from teachkit.plots._annotate import _group_tick_labels, _legend_above, _legend_right
 from teachkit.plots._figure import _check_posterior, _single_axes, _styled
@@ -68,9 +70,22 @@ def boxplots(post, name="theta", *, ref=None, ax=None):
         ax.set_xticks(positions, [_group_label(post, j) for j in range(flat.shape[1])])
     ax.set_xlabel(_group_name(post))
     ax.set_ylabel(_with_unit(math_label(f"{name}[j]"), _unit(post, name)))
-    ax.set_title(model_name(post.model), loc="left", color=colour)
+    ax.set_title(model_name(post.model), loc="left", color=_style.text_colour(colour))
     _legend_above(ax, handles, labels, ncols=2 if len(handles) > 3 else None)  # clear of the title
+    _alt.set_alt(ax, _alt.boxplots([_group_label(post, j) for j in range(flat.shape[1])], q, name=name,
+                                   model=model_name(post.model), group=_group_name(post),
+                                   unit=_unit(post, name), ref=_plain_reference(reference)))
     return ax, boxes
+
+
+def _plain_reference(reference):
+    """(value, words) of a reference line for alt text: math symbols spelled out."""
+    if reference is None:
+        return None
+    words = reference[1].split(" = ")[0]
+    for symbol, word in ((r"$\mu$", "mu"), (r"$\tau$", "tau"), (r"$\sigma$", "sigma")):
+        words = words.replace(symbol, word)
+    return reference[0], re.sub(r"\$[^$]*\$", lambda m: m.group(0).strip("$").replace("\\", ""), words)
 
 
 @_styled
@@ -124,6 +139,7 @@ def caterpillar(post, names="theta", *, compare=None, labels=None, ref=None, ax=
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first row on top
     ax.grid(axis="x")
     units = {_unit(posts[0], row) for row in rows}
+    units_text = next(iter(units)) if len(units) == 1 else ""
     if len(units) == 1 and "" not in units:
         ax.set_xlabel(units.pop())
     elif len(rows) == 1 and _split(rows[0])[0] == "R":
@@ -143,7 +159,11 @@ def caterpillar(post, names="theta", *, compare=None, labels=None, ref=None, ax=
         handles.append(line)
         legend_labels.append(reference[1].replace(" = ", "\n= ", 1))
     legend = _legend_right(ax, handles, legend_labels, title=None if len(posts) > 1 else labels[0])
-    legend.get_title().set_color(colours[0])
+    legend.get_title().set_color(_style.text_colour(colours[0]))
+    _alt.set_alt(ax, _alt.caterpillar(
+        [(s["label"], s["rows"], np.array([np.quantile(p[row].ravel(), CATERPILLAR_QUANTILES)
+                                           for row in s["rows"]])) for s, p in zip(series, posts)],
+        group=_group_name(posts[0]), unit=units_text, ref=_plain_reference(reference)))
     return ax, series
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.colors
 import matplotlib.ticker
 import numpy as np
 from matplotlib.axes import Axes
@@ -12,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
-from teachkit import _style
+from teachkit import _alt, _style
 from teachkit._style import LINE, model_colour, model_name, THIN
 from teachkit.data import require_grouped
 from teachkit.plots._annotate import (
@@ -63,7 +64,7 @@ def shrinkage(no_pooling, partial_pooling, *, ax=None):
         ax.annotate("", xy=(1.0, after[j]), xytext=(0.0, before[j]), zorder=2, arrowprops=dict(
             arrowstyle="-|>", mutation_scale=20,
             shrinkA=math.sqrt(sizes[j]) / 2 + 1, shrinkB=math.sqrt(sizes[j]) / 2 + 2,  # marker edges
-            lw=3.0 if j == biggest_move else 1.8, color="black" if j == biggest_move else "#8C8C8C"))
+            lw=3.0 if j == biggest_move else 1.8, color="black" if j == biggest_move else _style.ARROW))
         for j in range(before.size)
     ]
     between_px = _label_columns(ax, partial_pooling, before, after, n, biggest_move,
@@ -75,10 +76,14 @@ def shrinkage(no_pooling, partial_pooling, *, ax=None):
     handles = [Line2D([], [], color=_style.NEUTRAL, ls="--", lw=LINE)]
     legend_labels = [f"$\\mu$ = {mu:.2f} (posterior mean)"]
     for example in ((10, 25) if n is not None else ()):  # what marker sizes mean
-        handles.append(Line2D([], [], marker="o", ls="none", color=_style.LIGHT,
+        handles.append(Line2D([], [], marker="o", ls="none", color=_style.LEADER,
                               markersize=math.sqrt(AREA_PER_STUDENT * example)))
         legend_labels.append(f"n = {example}")
     _legend_above(ax, handles, legend_labels)
+    _alt.set_alt(ax, _alt.shrinkage(
+        [_group_label(partial_pooling, j) for j in range(before.size)], n, before, after, mu,
+        names=(model_name(no_pooling.model), model_name(partial_pooling.model)),
+        group=_group_name(partial_pooling), unit=_unit(partial_pooling, "theta")))
     return ax, arrows
 
 
@@ -115,7 +120,7 @@ def _label_columns(ax, post, before, after, n, highlight, offset_pt) -> float:
                     fontsize=fontsize, fontweight="bold" if j == highlight else "normal",
                     bbox=_TEXT_BACKGROUND)
             if abs(y - value) > 0.15 * gap:
-                ax.plot([column, text_x - side * 0.2 * offset], [value, y], color=_style.LIGHT, lw=1,
+                ax.plot([column, text_x - side * 0.2 * offset], [value, y], color=_style.LEADER, lw=1,
                         zorder=1)
     return between_px
 
@@ -127,7 +132,7 @@ def _name_columns(ax, names, colours, between_px):
         names = [name.replace(" ", "\n") for name in names]
     ax.set_xticks([0, 1], names, fontsize=_style.BASE_FONT)
     for tick, colour in zip(ax.get_xticklabels(), colours):
-        tick.set_color(colour)
+        tick.set_color(_style.text_colour(colour))
         tick.set_fontweight("bold")
     ax.tick_params(axis="x", length=0)
     ax.spines["bottom"].set_visible(False)
@@ -223,7 +228,7 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
             "", xy=(1.0, after[j]), xytext=(0.0, before[j]), zorder=4 if strong else 2,
             arrowprops=dict(arrowstyle="-|>", mutation_scale=22 if strong else 18,
                             shrinkA=math.sqrt(sizes[j]) / 2 + 1, shrinkB=math.sqrt(sizes[j]) / 2 + 2,
-                            lw=3.2 if strong else 1.6, color=HIGHLIGHT if strong else "#9A9A9A")))
+                            lw=3.2 if strong else 1.6, color=HIGHLIGHT if strong else _style.ARROW)))
 
     names = [f"{group} {lab}" for lab in labels]
     left_texts = [f"{name} (n = {int(k)})" for name, k in zip(names, n)]
@@ -239,7 +244,7 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
                     fontsize=_style.BASE_FONT - 1, fontweight="bold" if j == h else "normal",
                     color=HIGHLIGHT if j == h else "black", bbox=_TEXT_BACKGROUND)
             if abs(y - value) > 0.15 * gap:
-                ax.plot([column, text_x - side * 0.2 * offset], [value, y], color=_style.LIGHT, lw=1,
+                ax.plot([column, text_x - side * 0.2 * offset], [value, y], color=_style.LEADER, lw=1,
                         zorder=1)
     _name_columns(ax, ["no pooling", "partial pooling"], colours, between_px)
     ax.set_ylabel(_with_unit(r"estimate of $\theta_j$", unit))
@@ -270,12 +275,15 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
                     va="top" if below else "bottom", fontsize=_style.BASE_FONT + 1, color=HIGHLIGHT,
                     fontweight="bold", bbox=_TEXT_BACKGROUND, zorder=5, gid="weight")
     for example in (10, 100):   # what marker sizes mean
-        handles.append(Line2D([], [], marker="o", ls="none", color=_style.LIGHT,
+        handles.append(Line2D([], [], marker="o", ls="none", color=_style.LEADER,
                               markersize=math.sqrt(EXPLORER_AREA_PER_STUDENT * example)))
         legend_labels.append(f"n = {example}")
     _legend_above(ax, handles, legend_labels)
     if title:
         ax.set_title(title, loc="left", fontsize=_style.BASE_FONT, pad=32)
+    _alt.set_alt(ax, _alt.shrinkage_explorer_view(
+        labels, n, before, after, table["95% low"], table["95% high"], table["weight"], mu, highlight=h,
+        group=group, unit=unit))
     return ax, arrows
 
 
@@ -372,7 +380,7 @@ def pooling_spectrum(data, posterior=None, *, ax=None):
     lines = []
     for j, lab in enumerate(labels):
         strong = j == emphasis
-        (line,) = top.plot(tau, means[:, j], color=HIGHLIGHT if strong else "#8C8C8C",
+        (line,) = top.plot(tau, means[:, j], color=HIGHLIGHT if strong else _style.ARROW,
                            lw=3.2 if strong else 1.6, zorder=3 if strong else 2, gid=f"theta[{lab}]")
         lines.append(line)
     top.set_xscale("log")
@@ -397,8 +405,8 @@ def pooling_spectrum(data, posterior=None, *, ax=None):
                      fontsize=_style.BASE_FONT - 2, color=HIGHLIGHT if j == emphasis else "black",
                      fontweight="bold" if j == emphasis else "normal")
     # the two ends
-    for x, ha, text, colour in ((0.0, "left", "← complete pooling\n(Model 1)", model_colour("complete pooling")),
-                                (1.0, "right", "no pooling →\n(Model 2)", model_colour("no pooling"))):
+    for x, ha, text, colour in ((0.0, "left", "← complete pooling\n(Model 1)", _style.model_text_colour("complete pooling")),
+                                (1.0, "right", "no pooling →\n(Model 2)", _style.model_text_colour("no pooling"))):
         top.text(x, 1.02, text, transform=top.transAxes, ha=ha, va="bottom", color=colour, multialignment=ha,
                  fontsize=_style.BASE_FONT, fontweight="bold")
 
@@ -406,7 +414,10 @@ def pooling_spectrum(data, posterior=None, *, ax=None):
         bottom = axes[1]
         q = np.sqrt(ex.quantile("tau2", [0.025, 0.5, 0.975]))
         for a in axes:
-            a.axvspan(q[0], q[2], color=_style.LIGHT, alpha=0.3, lw=0, zorder=0, gid="tau interval")
+            band = a.axvspan(q[0], q[2], color=_style.LIGHT, alpha=0.3, lw=0, zorder=0, gid="tau interval")
+            band._teachkit_carried_by = ("tau interval ends",)   # dotted lines mark where it ends
+            for end in (q[0], q[2]):
+                a.axvline(end, color=_style.NEUTRAL, ls=":", lw=1.5, zorder=1, gid="tau interval ends")
             a.axvline(q[1], color=_style.NEUTRAL, ls="--", lw=1.5, zorder=1, gid="tau median")
         tau_d = np.logspace(-2, 3, 401)
         _, dens = ex.tau_density(tau_d)
@@ -416,9 +427,10 @@ def pooling_spectrum(data, posterior=None, *, ax=None):
             bins = np.logspace(-2, 3, 61)
             counts, _ = np.histogram(np.clip(sampled, bins[0], bins[-1]), bins=bins)
             height = counts / (sampled.size * np.diff(np.log10(bins)))
-            bottom.stairs(height, bins, fill=True, color=model_colour("partial pooling"), alpha=0.25,
-                          gid="tau draws")
-            handles.append(Patch(color=model_colour("partial pooling"), alpha=0.25))
+            shade = matplotlib.colors.to_rgba(model_colour("partial pooling"), 0.25)
+            bottom.stairs(height, bins, fill=True, facecolor=shade, edgecolor=model_colour("partial pooling"),
+                          lw=0.8, gid="tau draws")
+            handles.append(Patch(facecolor=shade, edgecolor=model_colour("partial pooling"), lw=0.8))
             texts.append("draws (Gibbs)")
         (dline,) = bottom.plot(tau_d, per_log, color=model_colour("partial pooling"), lw=LINE,
                                gid="tau density")
@@ -435,13 +447,18 @@ def pooling_spectrum(data, posterior=None, *, ax=None):
                                                                                                top.transAxes),
                  ha="center", va="bottom", color=model_colour("partial pooling"), fontsize=_style.BASE_FONT,
                  fontweight="bold", gid="model 3")
-        handles += [Patch(color=_style.LIGHT, alpha=0.3), Line2D([], [], color=_style.NEUTRAL, ls="--", lw=1.5)]
+        handles += [Patch(facecolor=matplotlib.colors.to_rgba(_style.LIGHT, 0.3), edgecolor=_style.NEUTRAL,
+                          ls=":", lw=1.5),
+                    Line2D([], [], color=_style.NEUTRAL, ls="--", lw=1.5)]
         texts += ["95% interval of τ", f"median of τ = {q[1]:.2f}"]
         bottom.legend(handles, texts, loc="upper left", bbox_to_anchor=(1.0, 1.05), borderaxespad=0,
                       fontsize=_style.BASE_FONT - 2)
     else:
         top.set_xlabel(_with_unit(r"$\tau$, the sd between " + f"{group}s", _unit(data)))
     top.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    _alt.set_alt(top, _alt.pooling_spectrum(
+        labels, tau, means, data.means, emphasis=emphasis, group=group, unit=_unit(data),
+        tau_q=None if panels == 1 else q))
     return fig, np.array(axes, dtype=object)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from teachkit import _style
+from teachkit import _alt, _style
 from teachkit._style import model_colour, model_name
 from teachkit.plots._density import _grid, _kde
 from teachkit.plots._figure import _check_posterior, _single_axes, _styled
-from teachkit.plots._labels import _axis_label, _bounds, _group_label, _group_name, _split
+from teachkit.plots._labels import _axis_label, _bounds, _group_label, _group_name, _split, _unit
 
 
 #: Monte Carlo draws used for a prior density with no closed form (R).
@@ -56,7 +56,8 @@ def prior_posterior(post, name, prior=None, *, ax=None):
     fig, ax = _single_axes(ax)
     colour = model_colour(post.model)
     posterior = _kde(draws, grid, lower, upper)
-    ax.fill_between(grid, posterior, color=colour, alpha=0.25, lw=0)
+    fill = ax.fill_between(grid, posterior, color=colour, alpha=0.25, lw=0)
+    fill._teachkit_carried_by = ("posterior",)   # the line along its top carries the density
     (posterior_line,) = ax.plot(grid, posterior, color=colour, lw=2.5, gid="posterior",
                                 label=f"posterior ({model_name(post.model)})")
     prior_x, prior_y = prior_density(grid)
@@ -70,7 +71,27 @@ def prior_posterior(post, name, prior=None, *, ax=None):
     ax.set_xlabel(_axis_label(post, name))
     ax.set_ylabel("density")
     ax.legend([prior_line, posterior_line], [prior_label, posterior_line.get_label()], loc="best")
+    inside = np.isfinite(prior_y) & (prior_x >= grid[0]) & (prior_x <= grid[-1])
+    peak = int(np.argmax(np.where(inside, prior_y, -np.inf)))
+    prior_peak = float(prior_x[peak]) if 0 < peak < len(prior_x) - 1 and prior_y[peak] > 0 else None
+    _alt.set_alt(ax, _alt.prior_posterior(
+        name, model=model_name(post.model), prior=_prior_words(post, name, prior),
+        posterior_q=np.quantile(draws, [0.025, 0.5, 0.975]), posterior_mode=float(grid[np.argmax(posterior)]),
+        vague=bool(np.nanmax(prior_y, initial=0) < 0.02 * posterior.max()), prior_peak=prior_peak,
+        group=_group_name(post), unit=_unit(post, name)))
     return ax, {"prior": prior_line, "posterior": posterior_line}
+
+
+def _prior_words(post, name, prior) -> str:
+    """The prior of ``name`` in words, for alt text."""
+    base, _ = _split(name)
+    if prior is not None:
+        return str(prior)
+    if base in post.priors:
+        return str(post.priors[base])
+    if base in ("sigma", "tau") and f"{base}2" in post.priors:
+        return str(post.priors[f"{base}2"])
+    return "the one implied by the priors on sigma squared and tau squared"
 
 
 def _prior_of(post, name, prior):

@@ -8,12 +8,12 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.transforms import blended_transform_factory
 
-from teachkit import _style, diagnostics
-from teachkit._style import chain_colour, LINE, TRACE
+from teachkit import _alt, _style, diagnostics
+from teachkit._style import chain_colour, chain_style, LINE, TRACE
 from teachkit.plots._annotate import _chain_handles, _legend_above
 from teachkit.plots._density import _grid, _kde
 from teachkit.plots._figure import _axes_grid, _check_posterior, _styled
-from teachkit.plots._labels import _bounds, _scalars, _unit, _warmup_posterior, math_label
+from teachkit.plots._labels import _bounds, _group_name, _scalars, _unit, _warmup_posterior, math_label
 
 
 @_styled
@@ -42,10 +42,12 @@ def trace(post, names=None, *, show_warmup=False, axes=None):
         lower, upper = _bounds(label)
         grid = _grid(x, lower, upper, tail=0.005)
         for k in range(x.shape[0]):
-            density_ax.plot(grid, _kde(x[k], grid, lower, upper), color=chain_colour(k), lw=LINE)
-            trace_ax.plot(iterations, x[k], color=chain_colour(k), lw=TRACE, alpha=0.75)
+            density_ax.plot(grid, _kde(x[k], grid, lower, upper), color=chain_colour(k), lw=LINE,
+                            ls=chain_style(k))
+            trace_ax.plot(iterations, x[k], color=chain_colour(k), lw=TRACE)
         if warmup is not None:
             _draw_warmup(trace_ax, warmup[label])
+        _mark_chains(trace_ax, iterations, x)
         density_ax.set_yticks([])
         density_ax.spines["left"].set_visible(False)
         density_ax.set_ylim(bottom=0)
@@ -57,20 +59,44 @@ def trace(post, names=None, *, show_warmup=False, axes=None):
             trace_ax.tick_params(labelbottom=False)
     axes[-1, 1].set_xlabel("iteration (after warm-up)" if warmup is not None else "iteration")
     axes[0, 0].set_title("density, by chain", loc="left", fontsize=_style.BASE_FONT)
-    _legend_above(axes[0, 1], *_chain_handles(post.nchains))
+    _legend_above(axes[0, 1], *_chain_handles(post.nchains, marks=True))
+    _alt.set_alt(axes[0, 0], _alt.trace(rows, [_rhat(x) for _, x in rows],
+                                        nwarmup_shown=post.nwarmup if warmup is not None else 0,
+                                        group=_group_name(post)))
     return fig, axes
+
+
+def _rhat(x) -> float:
+    """R-hat of one scalar's draws (chains, draws) for the alt text; NaN where it is undefined."""
+    try:
+        return float(diagnostics.rhat(x)) if x.shape[0] > 1 else math.nan
+    except (diagnostics.DiagnosticError, ValueError):
+        return math.nan
+
+
+def _mark_chains(ax, iterations, x, marks=12):
+    """Each chain's marker shape on its trace, at ``marks`` iterations (staggered between chains),
+    drawn above all the lines (a PathCollection per chain, gid "chain marks", so ``ax.lines``
+    stays the chains' traces): where chains overlap, their shapes still tell them apart."""
+    nchains, ndraws = x.shape
+    every = max(1, ndraws // marks)
+    for k in range(nchains):
+        at = np.arange((every * k) // nchains, ndraws, every)
+        ax.scatter(iterations[at], x[k, at], marker=_style.chain_marker(k), s=49, color=chain_colour(k),
+                   edgecolor="white", linewidth=0.8, zorder=3, gid="chain marks")
 
 
 def _draw_warmup(ax, warm):
     """Warm-up sweeps at iterations -W..-1 on a grey band labelled 'warm-up'."""
     nwarm = warm.shape[1]
-    ax.axvspan(-nwarm, 0, color=_style.LIGHT, alpha=0.35, lw=0, zorder=0, gid="warm-up")
+    band = ax.axvspan(-nwarm, 0, color=_style.LIGHT, alpha=0.35, lw=0, zorder=0, gid="warm-up")
+    band._teachkit_carried_by = ("warm-up label",)   # the shading only repeats what the label says
     iterations = np.arange(-nwarm, 0)
     for k in range(warm.shape[0]):
-        ax.plot(iterations, warm[k], color=chain_colour(k), lw=TRACE, alpha=0.5, gid="warm-up")
+        ax.plot(iterations, warm[k], color=chain_colour(k), lw=TRACE, gid="warm-up")
     ax.text(-nwarm / 2, 0.97, "warm-up", transform=blended_transform_factory(ax.transData, ax.transAxes),
             ha="center", va="top", color=_style.NEUTRAL, fontsize=_style.BASE_FONT - 1,
-            bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1.5))
+            bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1.5), gid="warm-up label")
 
 
 def _panel_grid(n) -> tuple[int, int]:
@@ -111,12 +137,14 @@ def autocorrelation(post, names=None, *, max_lag=50, axes=None):
         panels = panels.ravel()
     lags = np.arange(min(max_lag, post.ndraws - 1) + 1)
     lowest = 0.0
+    rhos = []
     for (label, x), ax in zip(rows, panels):
         rho = diagnostics.autocorrelation(x)[:, : lags.size]
         lowest = min(lowest, rho.min())
-        ax.axhline(0, color=_style.LIGHT, lw=1.2, zorder=0)
+        rhos.append(rho)
+        ax.axhline(0, color=_style.LEADER, lw=1.2, zorder=0)
         for k in range(x.shape[0]):
-            ax.plot(lags, rho[k], color=chain_colour(k), lw=LINE, alpha=0.9)
+            ax.plot(lags, rho[k], color=chain_colour(k), lw=LINE, ls=chain_style(k))
         ax.set_title(math_label(label), fontsize=_style.BASE_FONT + 3)
     for i, ax in enumerate(panels):
         ax.set_xlim(0, lags[-1])
@@ -135,4 +163,5 @@ def autocorrelation(post, names=None, *, max_lag=50, axes=None):
         fig.legend(handles, labels, loc="outside upper center", ncols=post.nchains)
     else:
         _legend_above(panels[0], *_chain_handles(post.nchains))
+    _alt.set_alt(panels[0], _alt.autocorrelation([label for label, _ in rows], rhos, group=_group_name(post)))
     return fig, panels

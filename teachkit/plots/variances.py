@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 from matplotlib.lines import Line2D
 
-from teachkit import _style
+from teachkit import _alt, _style
 from teachkit._style import LINE, model_colour, model_name, THICK, THIN
 from teachkit.plots._annotate import _legend_above
 from teachkit.plots._figure import _check_posterior, _single_axes, _styled
@@ -49,7 +49,21 @@ def nu0_posterior(post, *, ax=None):
     ax.set_xlim(shown[0] - 0.6, shown[-1] + 0.6)
     ax.set_ylim(0, 1.15 * max(post_p.max(), prior_p.max()))
     ax.legend(loc="upper right")
+    lo, hi = np.quantile(nu0, [0.025, 0.975])
+    _alt.set_alt(ax, _nu0_alt(shown, post_p, prior, float(nu0.mean()), (lo, hi), model_name(post.model),
+                              _group_name(post)))
     return ax, {"posterior": bars, "prior": prior_line}
+
+
+def _nu0_alt(shown, post_p, prior, mean, interval, model, group) -> str:
+    """Text for ``nu0_posterior``: where the prior and the posterior put their mass."""
+    top = int(shown[int(np.argmax(post_p))])
+    first = int(prior.support[0])
+    return (f"Bar chart of the posterior probability of nu0, how alike the {group} variances are, "
+            f"under {model}, for nu0 from {int(shown[0])} to {int(shown[-1])}; dashed steps show its prior, "
+            f"{prior}. The prior puts {float(prior.pmf(first)):.2f} on nu0 = {first}. The posterior is highest "
+            f"at {top} ({float(post_p.max()):.2f}), with mean {mean:.1f} and 95% of it from "
+            f"{int(interval[0])} to {int(interval[1])}.")
 
 
 @_styled
@@ -59,8 +73,8 @@ def new_school(post, prediction, *, ax=None):
     ``post``: a Model 3 or 4 posterior; ``prediction``: what
     :func:`teachkit.predict_new_school` returned for it. Each school gets its median
     (dot), 50% (thick) and 95% (thin) interval; the new school the same in a second
-    colour, with the 95% interval of a new student's hours (ỹ) as a dashed line beside
-    it. The dashed horizontal line is the posterior mean of μ.
+    colour, with the 95% interval of a new student's hours (ỹ) as a line beside
+    it (dotted). The dashed horizontal line is the posterior mean of μ.
 
     Returns
     -------
@@ -79,7 +93,7 @@ def new_school(post, prediction, *, ax=None):
     q_new = np.quantile(np.ravel(prediction["theta"]), NEW_SCHOOL_QUANTILES)
     q_y = np.quantile(np.ravel(prediction["y"]), [0.025, 0.975])
     fig, ax = _single_axes(ax)
-    colour, new_colour = model_colour(post.model), _style.OKABE_ITO["orange"]
+    colour, new_colour = model_colour(post.model), _style.OKABE_ITO["black"]   # both >= 3:1 on white
     x = np.arange(1, J + 1)
     x_new = J + 1.5
     mu = float(post.mean("mu"))
@@ -94,9 +108,9 @@ def new_school(post, prediction, *, ax=None):
     (new95,) = ax.plot([x_new, x_new], [q_new[0], q_new[4]], color=new_colour, lw=THIN, zorder=2, gid="new")
     ax.plot([x_new, x_new], [q_new[1], q_new[3]], color=new_colour, lw=THICK, zorder=3, solid_capstyle="butt")
     ax.scatter([x_new], [q_new[2]], s=75, color=new_colour, edgecolor="white", linewidth=1.5, zorder=4)
-    (student,) = ax.plot([x_new + 0.45] * 2, q_y, color=new_colour, lw=LINE, ls=(0, (4, 2)), zorder=2,
+    (student,) = ax.plot([x_new + 0.45] * 2, q_y, color=new_colour, lw=LINE, ls=":", zorder=2,
                          gid="student")
-    ax.axvline(J + 0.75, color=_style.LIGHT, lw=1.0, zorder=0)
+    ax.axvline(J + 0.75, color=_style.LEADER, lw=1.0, zorder=0)   # surveyed | new
     ax.set_xticks([*x, x_new], [_group_label(post, j) for j in range(J)] + ["new"])
     ax.set_xlim(0.4, x_new + 0.9)
     ax.set_xlabel(_group_name(post))
@@ -105,8 +119,26 @@ def new_school(post, prediction, *, ax=None):
     dark = _style.NEUTRAL
     handles = [Line2D([], [], marker="o", ls="none", markersize=9, color=dark, markeredgecolor="white"),
                Line2D([], [], color=dark, lw=THICK), Line2D([], [], color=dark, lw=THIN),
-               Line2D([], [], color=new_colour, lw=LINE, ls=(0, (4, 2))), mu_line]
+               Line2D([], [], color=new_colour, lw=LINE, ls=":"), mu_line]
     labels = ["median", "50% interval", "95% interval", "a new student there (95%)",
               f"posterior mean of {math_label('mu')} = {mu:.2f}"]
     _legend_above(ax, handles, labels, ncols=3)
+    _alt.set_alt(ax, _new_school_alt([_group_label(post, j) for j in range(J)], q, q_new, q_y, mu,
+                                     _group_name(post), _unit(post, "theta")))
     return ax, {"schools": outer, "new": new95, "student": student, "mu": mu_line}
+
+
+def _new_school_alt(labels, q, q_new, q_y, mu, group, unit) -> str:
+    """Text for ``new_school``: the surveyed groups' range, the new group's interval, a new student's."""
+    n = _alt.number
+    d = _alt.decimals(np.concatenate([q[2], [q_new[2], mu]]))
+    low, high = int(np.argmin(q[2])), int(np.argmax(q[2]))
+    wide = int(np.argmax(q[4] - q[0]))
+    return (f"Posterior medians with 50% and 95% intervals of the mean of each of {len(labels)} surveyed "
+            f"{group}s, and at the right those of a new {group}. The surveyed medians run from "
+            f"{n(q[2, low], d)} ({group} {labels[low]}) to {n(q[2, high], d)} ({group} {labels[high]}); "
+            f"the widest 95% interval is {group} {labels[wide]}'s, {n(q[0, wide], d)} to {n(q[4, wide], d)}. "
+            f"The new {group}: median {n(q_new[2], d)}, 95% interval {n(q_new[0], d)} to {n(q_new[4], d)}. "
+            f"A new student there (dotted line): 95% interval {n(q_y[0], d)} to {n(q_y[1], d)}. "
+            f"A dashed horizontal line marks the posterior mean of mu, {n(mu, d)}."
+            + (f" Values are in {unit}." if unit else ""))

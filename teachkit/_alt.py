@@ -1,0 +1,461 @@
+"""Text alternatives for teachkit's figures, and the display hook that carries them.
+
+Every public plot describes what it draws in words (its *alt text*), so that a
+student with a screen reader reads the same figure as everyone else: not the
+title again, but what the figure shows ("School 5 (n = 9) moves most, from 12.0
+to 10.4 ..."). The describers here are pure functions of the numbers a plot has
+already computed; each plot calls its describer and stores the text with
+:func:`set_alt` on its figure (matplotlib 3.11 has no alt text of its own); read
+it back with :func:`get_alt`.
+
+:func:`install_formatter` makes IPython show such a figure with the text as
+output metadata, ``{"image/png": {"alt": ...}}``: the convention nbconvert reads
+for its HTML export and for our slides. Figures without alt text are shown as
+before.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# =============================================================== numbers and names
+_SPOKEN = {"mu": "mu", "sigma": "sigma", "tau": "tau", "sigma2": "sigma squared",
+           "tau2": "tau squared", "R": "R", "theta": "theta"}
+
+
+def decimals(values, *, digits=2, most=4) -> int:
+    """How many decimals show ``values`` sensibly: about ``digits`` significant digits of their
+    spread (8.1 vs 12.0 -> 1 decimal; 0.41 vs 0.78 -> 2; 130 vs 250 -> 0)."""
+    x = np.asarray(values, dtype=float).ravel()
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return 1
+    spread = float(x.max() - x.min())
+    if spread <= 0:
+        spread = abs(float(x.max())) or 1.0
+    return int(min(most, max(0, digits - 1 - math.floor(math.log10(spread)))))
+
+
+def number(x, d) -> str:
+    """``x`` rounded to ``d`` decimals, with a real minus sign and no '-0.0'."""
+    x = float(x)
+    text = f"{x:.{d}f}"
+    if float(text) == 0 and x != 0 and math.isfinite(x):   # 0.04 is not 0
+        text = f"{x:.1g}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", "−")
+
+
+def _split(name):
+    if name.endswith("]") and "[" in name:
+        base, group = name[:-1].split("[", 1)
+        return base, group
+    return name, None
+
+
+def spoken(name, group="group") -> str:
+    """A parameter name as a screen reader should say it: 'theta[5]' -> 'theta of school 5',
+    'tau2' -> 'tau squared'."""
+    base, label = _split(name)
+    word = _SPOKEN.get(base, base)
+    return word if label is None else f"{word} of {group} {label}"
+
+
+def spoken_list(names, group="group") -> str:
+    """Names of the rows of a figure, vector parameters gathered:
+    ['theta[1]', ..., 'theta[8]', 'sigma2'] -> 'theta of schools 1 to 8, and sigma squared'."""
+    parts, i = [], 0
+    names = list(names)
+    while i < len(names):
+        base, label = _split(names[i])
+        if label is None:
+            parts.append(spoken(names[i], group))
+            i += 1
+            continue
+        labels = [label]
+        while i + len(labels) < len(names) and _split(names[i + len(labels)])[0] == base \
+                and _split(names[i + len(labels)])[1] is not None:
+            labels.append(_split(names[i + len(labels)])[1])
+        word = _SPOKEN.get(base, base)
+        if len(labels) == 1:
+            parts.append(f"{word} of {group} {labels[0]}")
+        elif len(labels) > 2 and _consecutive(labels):
+            parts.append(f"{word} of {group}s {labels[0]} to {labels[-1]}")
+        else:
+            parts.append(f"{word} of {group}s {_and(labels)}")
+        i += len(labels)
+    return _and(parts)
+
+
+def _consecutive(labels) -> bool:
+    try:
+        numbers = [int(lab) for lab in labels]
+    except ValueError:
+        return False
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def _and(items) -> str:
+    items = [str(it) for it in items]
+    if len(items) <= 1:
+        return "".join(items)
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def _in_unit(unit) -> str:
+    return f" Values are in {unit}." if unit else ""
+
+
+def _count(k, word) -> str:
+    return f"{k:,} {word}{'' if k == 1 else 's'}"
+
+
+def _capital(text) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# =============================================================== the describers
+def data_overview(labels, n, means, lows, highs, overall, *, group="group", value="value", unit="") -> str:
+    """Text for ``plots.data_overview``: group means (range and where), overall mean, widest spread."""
+    means, n = np.asarray(means, float), np.asarray(n, int)
+    lows, highs = np.asarray(lows, float), np.asarray(highs, float)
+    d = decimals(np.concatenate([means, [overall]]))
+    lo, hi = int(np.argmin(means)), int(np.argmax(means))
+    wide = int(np.argmax(highs - lows))
+    return (
+        f"All {n.sum():,} observations of {value} as dots, in {len(n)} columns, one per {group}, "
+        f"each column with a box around its middle half and a diamond at the {group}'s mean. "
+        f"The {group} means run from {number(means[lo], d)} ({group} {labels[lo]}, n = {n[lo]}) to "
+        f"{number(means[hi], d)} ({group} {labels[hi]}, n = {n[hi]}); the mean of all "
+        f"{n.sum():,} is {number(overall, d)} (dashed line). "
+        f"The widest spread is in {group} {labels[wide]}, from {number(lows[wide], d)} to "
+        f"{number(highs[wide], d)}.{_in_unit(unit)}"
+    )
+
+
+def mean_vs_size(labels, n, means, overall, *, group="group", unit="") -> str:
+    """Text for ``plots.mean_vs_size``: the points, and whether the most extreme means come from small groups."""
+    means, n = np.asarray(means, float), np.asarray(n, int)
+    d = decimals(np.concatenate([means, [overall]]))
+    far = np.argsort(-np.abs(means - overall), kind="stable")[: min(2, len(n))]
+    median_n = float(np.median(n))
+    text = (f"Scatter plot of each {group}'s sample mean (vertical axis) against its number of "
+            f"observations n (horizontal axis): {len(n)} points with n from {n.min()} to {n.max()}; "
+            f"a dashed line marks the mean of all observations, {number(overall, d)}. ")
+    extremes = _and(f"{group} {labels[j]} (n = {n[j]}, mean {number(means[j], d)})" for j in far)
+    if all(n[j] < median_n for j in far):
+        text += (f"The means furthest from it belong to small {group}s: {extremes}, "
+                 f"both below the median size of {median_n:g}.")
+    else:
+        text += f"The means furthest from it are those of {extremes}; the median size is {median_n:g}."
+    if len(n) <= 12:
+        text += " Points: " + "; ".join(f"{group} {labels[j]}: n = {n[j]}, mean {number(means[j], d)}"
+                                       for j in range(len(n))) + "."
+    return text + _in_unit(unit)
+
+
+def trace(rows, rhats, *, nwarmup_shown=0, group="group") -> str:
+    """Text for ``plots.trace``: which parameters, how many chains and draws, and whether the
+    chains agree (their R-hat), with each parameter's central 95% when there are few rows.
+
+    ``rows``: [(name, draws shaped (chains, draws))]; ``rhats``: one R-hat per row (NaN if unknown).
+    """
+    names = [name for name, _ in rows]
+    nchains, ndraws = rows[0][1].shape
+    warm = (f" after {nwarmup_shown:,} warm-up sweeps, which are drawn too, at negative iterations"
+            if nwarmup_shown else "")
+    text = (f"Trace plots of {spoken_list(names, group)}: {_count(nchains, 'chain')} of "
+            f"{ndraws:,} draws each{warm}, with each chain's density on the left and its draws by "
+            "iteration on the right, one row per parameter. ")
+    rhats = np.asarray(rhats, float)
+    known = np.isfinite(rhats)
+    if nchains < 2 or not known.any():
+        text += "With one chain there is no other chain to agree with."
+    else:
+        worst = int(np.nanargmax(rhats))
+        bad = [names[i] for i in range(len(names)) if known[i] and rhats[i] >= 1.01]
+        if not bad:
+            text += (f"The chains agree: they overlap, and R-hat is at most {rhats[worst]:.2f} "
+                     f"(for {spoken(names[worst], group)}).")
+        else:
+            text += (f"The chains disagree for {spoken_list(bad, group)} (R-hat up to "
+                     f"{rhats[worst]:.2f}): they have not converged to the same distribution.")
+    if len(rows) <= 4:
+        parts = []
+        for name, x in rows:
+            lo, hi = np.quantile(x, [0.025, 0.975])
+            d = decimals([lo, hi])
+            parts.append(f"{spoken(name, group)} {number(lo, d)} to {number(hi, d)}")
+        text += " Central 95% of the draws: " + "; ".join(parts) + "."
+    return text
+
+
+def autocorrelation(rows, rho, *, group="group", threshold=0.1) -> str:
+    """Text for ``plots.autocorrelation``: by which lag the draws are nearly independent.
+
+    ``rows``: the names; ``rho``: one array (chains, lags) per row, lag 0 first.
+    """
+    names = list(rows)
+    max_lag = rho[0].shape[1] - 1
+    nchains = rho[0].shape[0]
+    first = []  # first lag where every chain is below the threshold, or None
+    for r in rho:
+        below = np.flatnonzero(np.all(np.abs(r) < threshold, axis=0))
+        first.append(int(below[0]) if below.size else None)
+    text = (f"Autocorrelation of the draws of {spoken_list(names, group)} at lags 0 to {max_lag}, "
+            f"one line per chain ({_count(nchains, 'chain')}), one panel per parameter. ")
+    never = [names[i] for i, f in enumerate(first) if f is None]
+    if never:
+        at_end = max(float(np.max(np.abs(rho[i][:, -1]))) for i, f in enumerate(first) if f is None)
+        text += (f"For {spoken_list(never, group)} it stays above {threshold:g} up to lag {max_lag} "
+                 f"(still {at_end:.2f} there): successive draws carry little new information.")
+        return text
+    slowest = int(np.argmax(first))
+    if first[slowest] <= 2:
+        text += (f"Every line falls below {threshold:g} by lag {first[slowest]}: "
+                 "the draws are nearly independent.")
+    else:
+        text += (f"Every line falls below {threshold:g} by lag {first[slowest]}, the slowest being "
+                 f"{spoken(names[slowest], group)}; the fastest falls below it at lag {min(first)}.")
+    return text
+
+
+def boxplots(labels, q, *, name="theta", model="", group="group", unit="", ref=None) -> str:
+    """Text for ``plots.boxplots``: range of the medians, the widest 95% interval.
+
+    ``q``: quantiles (2.5%, 25%, 50%, 75%, 97.5%) shaped (5, groups); ``ref``: (value, words) or None.
+    """
+    q = np.asarray(q, float)
+    d = decimals(q[2])
+    lo, hi = int(np.argmin(q[2])), int(np.argmax(q[2]))
+    wide = int(np.argmax(q[4] - q[0]))
+    under = f" under {model}" if model else ""
+    text = (f"Posterior of {spoken(name, group)} for each of {len(labels)} {group}s{under}, one box per "
+            f"{group}: the box spans the 50% interval, the whiskers the 95% interval. "
+            f"The medians run from {number(q[2, lo], d)} ({group} {labels[lo]}) to "
+            f"{number(q[2, hi], d)} ({group} {labels[hi]}); the widest 95% interval is "
+            f"{group} {labels[wide]}'s, {number(q[0, wide], d)} to {number(q[4, wide], d)}.")
+    if ref is not None:
+        text += f" A dashed line marks the {ref[1]}, {number(ref[0], d)}."
+    return text + _in_unit(unit)
+
+
+def _row_name(name, group):
+    base, label = _split(name)
+    return f"{group} {label}" if base == "theta" and label is not None else spoken(name, group)
+
+
+def caterpillar(series, *, group="group", unit="", ref=None) -> str:
+    """Text for ``plots.caterpillar``.
+
+    ``series``: one (label, rows, quantiles shaped (rows, 5)) per posterior, the first
+    being ``post``; ``ref``: (value, words) or None. With one posterior every row is
+    read out (median and 95% interval); with two, what changes from the first to the second.
+    """
+    label, rows, q = series[0]
+    q = np.asarray(q, float)
+    d = decimals(q[:, 2] if len(rows) > 1 else q[:, [0, 4]])
+    if len(series) == 1:
+        text = (f"Posterior medians with 50% and 95% intervals under {label}, one row each for "
+                f"{spoken_list(rows, group)}. ")
+        if len(rows) <= 12:
+            text += _capital("; ".join(
+                f"{_row_name(r, group)}: {number(q[i, 2], d)} (95% {number(q[i, 0], d)} to "
+                f"{number(q[i, 4], d)})" for i, r in enumerate(rows))) + "."
+        else:
+            lo, hi = int(np.argmin(q[:, 2])), int(np.argmax(q[:, 2]))
+            text += (f"Medians run from {number(q[lo, 2], d)} ({_row_name(rows[lo], group)}) to "
+                     f"{number(q[hi, 2], d)} ({_row_name(rows[hi], group)}).")
+    else:
+        label2, rows2, q2 = series[1]
+        q2 = np.asarray(q2, float)
+        d = decimals(np.concatenate([q[:, 2], q2[:, 2]]))
+        shared = [r for r in rows if r in rows2]
+        text = (f"{_capital(label)} and {label2} side by side, medians with 50% and 95% intervals, "
+                f"one row each for {spoken_list(sorted(set(rows) | set(rows2), key=(rows + rows2).index), group)}. ")
+        if shared:
+            a = np.array([q[rows.index(r)] for r in shared])
+            b = np.array([q2[rows2.index(r)] for r in shared])
+            narrower = int(np.sum(b[:, 4] - b[:, 0] < a[:, 4] - a[:, 0]))
+            text += (f"The 95% intervals of {label2} are narrower than those of {label} for "
+                     f"{narrower} of {len(shared)} rows. ")
+            if ref is not None:
+                closer = int(np.sum(np.abs(b[:, 2] - ref[0]) < np.abs(a[:, 2] - ref[0])))
+                text += f"Its medians lie closer to the {ref[1]} ({number(ref[0], d)}) for {closer} of {len(shared)}. "
+            k = int(np.argmax(np.abs(b[:, 2] - a[:, 2])))
+            text += (f"{_capital(_row_name(shared[k], group))} changes most: {number(a[k, 2], d)} "
+                     f"(95% {number(a[k, 0], d)} to {number(a[k, 4], d)}) under {label}, "
+                     f"{number(b[k, 2], d)} ({number(b[k, 0], d)} to {number(b[k, 4], d)}) under {label2}.")
+        ref = None if shared else ref
+        text = text.rstrip()
+    if ref is not None:
+        text += f" A dashed line marks the {ref[1]}, {number(ref[0], d)}."
+    return text + _in_unit(unit)
+
+
+def shrinkage(labels, n, before, after, mu, *, names=("no pooling", "partial pooling"), group="group",
+              unit="") -> str:
+    """Text for ``plots.shrinkage``: which group moves most, from what to what, and where μ lies."""
+    before, after = np.asarray(before, float), np.asarray(after, float)
+    move = after - before
+    d = decimals(np.concatenate([before, after, [mu]]))
+    most, least = int(np.argmax(np.abs(move))), int(np.argmin(np.abs(move)))
+    toward = int(np.sum(np.abs(after - mu) < np.abs(before - mu)))
+    size = (lambda j: f" (n = {int(n[j])})") if n is not None else (lambda j: "")
+    text = (f"Each {group}'s estimate under {names[0]} (left) joined by an arrow to its estimate under "
+            f"{names[1]} (right)"
+            + (", each dot sized by the number of observations" if n is not None else "")
+            + f"; a dashed line marks mu, {number(mu, d)}. "
+            f"{toward} of {len(before)} estimates move toward mu. "
+            f"{_capital(group)} {labels[most]}{size(most)} moves most, from {number(before[most], d)} "
+            f"to {number(after[most], d)}; {group} {labels[least]}{size(least)} moves least, by "
+            f"{number(abs(move[least]), d)}.")
+    return text + _in_unit(unit)
+
+
+def prior_posterior(name, *, model="", prior, posterior_q, posterior_mode, vague, prior_peak=None,
+                    group="group", unit="") -> str:
+    """Text for ``plots.prior_posterior``.
+
+    ``prior``: the prior in words ('IG(1, 1)'); ``posterior_q``: (2.5%, 50%, 97.5%) of the
+    draws; ``posterior_mode``: where the posterior density peaks; ``vague``: the prior is
+    nearly flat on the figure's scale; ``prior_peak``: where the prior's density peaks
+    within the figure (None when it peaks at an edge).
+    """
+    lo, med, hi = (float(v) for v in posterior_q)
+    d = decimals([lo, hi], digits=3)
+    under = f" under {model}" if model else ""
+    text = (f"Prior (dashed) and posterior (filled) density of {spoken(name, group)}{under}. "
+            f"The posterior peaks at {number(posterior_mode, d)}, with median {number(med, d)} and "
+            f"95% of it between {number(lo, d)} and {number(hi, d)}. ")
+    if vague:
+        text += f"The prior, {prior}, is vague: its density is close to 0 everywhere on this scale."
+    elif prior_peak is not None:
+        text += f"The prior, {prior}, peaks at {number(prior_peak, d)}."
+    else:
+        text += f"The prior, {prior}, is highest at the edge of the range shown."
+    return text + _in_unit(unit)
+
+
+def pooling_spectrum(labels, tau, means, sample_means, *, emphasis, group="group", unit="",
+                     tau_q=None) -> str:
+    """Text for ``plots.pooling_spectrum``.
+
+    ``tau``: the grid of τ; ``means``: E[θ_j | τ, y] shaped (len(tau), groups);
+    ``emphasis``: the index of the group drawn thick; ``tau_q``: τ's posterior
+    (2.5%, 50%, 97.5%) when the figure has the lower panel, else None.
+    """
+    means = np.asarray(means, float)
+    sample_means = np.asarray(sample_means, float)
+    pooled = float(means[0].mean())
+    d = decimals(np.concatenate([sample_means, [pooled]]))
+    lo, hi = int(np.argmin(sample_means)), int(np.argmax(sample_means))
+    e = emphasis
+    text = (f"Each {group}'s estimate given tau, one line per {group}, as tau runs from {tau[0]:g} to "
+            f"{tau[-1]:g} on a log scale. At small tau all {len(labels)} lines meet the complete-pooling "
+            f"estimate, {number(pooled, d)}; at large tau each ends at its {group}'s sample mean, from "
+            f"{number(sample_means[lo], d)} ({group} {labels[lo]}) to {number(sample_means[hi], d)} "
+            f"({group} {labels[hi]}). {_capital(group)} {labels[e]} is drawn thick, ending at "
+            f"{number(sample_means[e], d)}.")
+    if tau_q is not None:
+        t_lo, t_med, t_hi = (float(v) for v in tau_q)
+        dt = decimals([t_lo, t_hi], digits=3)
+        at_median = float(np.interp(math.log(t_med), np.log(tau), means[:, e]))
+        text += (f" Below, the posterior of tau: median {number(t_med, dt)}, 95% interval "
+                 f"{number(t_lo, dt)} to {number(t_hi, dt)}, shaded over the lines too; at tau's median "
+                 f"{group} {labels[e]}'s estimate is {number(at_median, d)}.")
+    return text + _in_unit(unit)
+
+
+def shrinkage_explorer_view(labels, n, before, after, low, high, weight, mu, *, highlight=None,
+                            group="group", unit="") -> str:
+    """Text for ``plots.shrinkage_explorer_view``: the highlighted group's numbers first, then the rest."""
+    before, after = np.asarray(before, float), np.asarray(after, float)
+    n, low, high, weight = (np.asarray(v, float) for v in (n, low, high, weight))
+    d = decimals(np.concatenate([before, after, [mu]]))
+    text = ""
+    if highlight is not None:
+        h = highlight
+        text += (f"{_capital(group)} {labels[h]} (n = {int(n[h])}): sample mean {number(before[h], d)}, "
+                 f"partial-pooling estimate {number(after[h], d)} (95% {number(low[h], d)} to "
+                 f"{number(high[h], d)}), weight {float(weight[h]):.2f}; mu is {number(mu, d)}. ")
+    others = [j for j in range(len(before)) if j != highlight]
+    move = np.abs(after - before)
+    toward = sum(abs(after[j] - mu) < abs(before[j] - mu) for j in others)
+    small, big = min(others, key=lambda j: move[j]), max(others, key=lambda j: move[j])
+    text += (f"{'The other' if highlight is not None else 'All'} {len(others)} {group}s' estimates "
+             f"are drawn as arrows from their sample means (left) to their partial-pooling estimates "
+             f"(right); {toward} of them move toward mu, by {number(move[small], d)} "
+             f"({group} {labels[small]}) to {number(move[big], d)} ({group} {labels[big]}).")
+    return text + _in_unit(unit)
+
+
+# =============================================================== storing and showing
+def set_alt(ax, text) -> str:
+    """Store ``text`` as the description of what was drawn in ``ax`` and set the figure's alt text
+    to the descriptions of all its axes, in order (several teachkit plots may share a figure;
+    a figure that is cleared and redrawn loses its old axes, and their texts with them)."""
+    ax._teachkit_alt = text
+    fig = ax.figure
+    texts = [a._teachkit_alt for a in fig.axes if getattr(a, "_teachkit_alt", None)]
+    fig._teachkit_alt = " ".join(texts)
+    install_formatter()
+    return text
+
+
+def get_alt(fig) -> str | None:
+    """The alt text of a figure (or of an axes' figure) that teachkit drew, else None."""
+    from matplotlib.axes import Axes
+
+    if isinstance(fig, Axes):
+        fig = fig.figure
+    return getattr(fig, "_teachkit_alt", None) or None
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def install_formatter() -> bool:
+    """Show matplotlib figures that carry alt text with it, as ``{"image/png": {"alt": ...}}``.
+
+    Wraps whatever IPython's PNG formatter does for a Figure now (the inline
+    backend's, set when pyplot is first imported and again by ``%matplotlib`` or
+    ``%config InlineBackend``), so it has to be called after the backend set its
+    own: every teachkit plot calls it when it has drawn. Figures without alt text,
+    and outside IPython, nothing changes. Returns whether the formatter is in place.
+    """
+    shell = _shell()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return False
+    from matplotlib.figure import Figure
+
+    png = shell.display_formatter.formatters.get("image/png")
+    if png is None:
+        return False
+    current = png.lookup_by_type(Figure) if Figure in png else None
+    if current is None or getattr(current, "_teachkit_alt", False):
+        return current is not None
+
+    def with_alt(fig, _inner=current):
+        result = _inner(fig)
+        alt = get_alt(fig)
+        if not alt or result is None:
+            return result
+        if isinstance(result, tuple):
+            data, metadata = result
+            return data, {**(metadata or {}), "alt": alt}
+        return result, {"alt": alt}
+
+    with_alt._teachkit_alt = True
+    png.for_type(Figure, with_alt)
+    return True
