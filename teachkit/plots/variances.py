@@ -59,9 +59,9 @@ def _nu0_alt(shown, post_p, prior, mean, interval, model, group) -> str:
     """Text for ``nu0_posterior``: where the prior and the posterior put their mass."""
     top = int(shown[int(np.argmax(post_p))])
     first = int(prior.support[0])
-    return (f"Bar chart of the posterior probability of nu0, how alike the {group} variances are, "
-            f"under {model}, for nu0 from {int(shown[0])} to {int(shown[-1])}; dashed steps show its prior, "
-            f"{prior}. The prior puts {float(prior.pmf(first)):.2f} on nu0 = {first}. The posterior is highest "
+    return (f"Bar chart of the posterior probability of nu zero, how alike the {group} variances are, "
+            f"under {model}, for nu zero from {int(shown[0])} to {int(shown[-1])}; dashed steps show its prior, "
+            f"{prior}. The prior puts {float(prior.pmf(first)):.2f} on nu zero = {first}. The posterior is highest "
             f"at {top} ({float(post_p.max()):.2f}), with mean {mean:.1f} and 95% of it from "
             f"{int(interval[0])} to {int(interval[1])}.")
 
