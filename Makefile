@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PYTEST_NOTEBOOKS := notebooks
 SANITIZE := notebooks/sanitize.cfg
 
-.PHONY: lab test bench slides exercises freeze links clean
+.PHONY: lab test bench slides html exercises freeze links clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,15 @@ $(HUB_PROXY): tests/hub/package-lock.json
 	cd tests/hub && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-test: $(VENV)/.stamp-dev $(HUB_PROXY)
+# The decks' JavaScript and axe-core (the accessibility tests of the slides and the explorer),
+# pinned by slides/package-lock.json.
+# Without npm the slide tests skip (with the reason); CI has npm.
+SLIDES_NPM := slides/node_modules/.package-lock.json
+$(SLIDES_NPM): slides/package-lock.json
+	@if command -v npm >/dev/null; then cd slides && npm ci --ignore-scripts --no-audit --no-fund; \
+	else echo "npm is missing: tests/test_slides.py will skip"; fi
+
+test: $(VENV)/.stamp-dev $(HUB_PROXY) $(SLIDES_NPM)
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
 		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider
 
@@ -48,6 +56,11 @@ bench: $(VENV)/.stamp-runtime
 # pinned by slides/package-lock.json). Uses the outputs committed in the notebooks.
 slides: $(VENV)/.stamp-runtime
 	$(BIN)/python slides/build.py
+
+# The page `jupyter nbconvert --to html` makes of each lecture notebook, with our template
+# (slides/templates/teachkit_lab: WCAG AA contrast) and MathJax from lib/: build/html/.
+html: $(VENV)/.stamp-runtime
+	$(BIN)/python slides/build.py --html
 
 exercises: $(VENV)/.stamp-runtime
 	$(BIN)/python -m teachkit.exercises build

@@ -3,6 +3,9 @@
     python slides/build.py [--out build/slides] [NOTEBOOK ...]
 
 `make slides` runs this with the project's .venv; tests/test_slides.py runs it too.
+With --html (`make html`) it writes one HTML page per notebook instead, the page
+`jupyter nbconvert --to html` makes, with our template (slides/templates/teachkit_lab:
+contrast fixes) and the same local copies, to build/html/.
 It does three things:
 
 1. `npm ci` in slides/ (pinned by the committed package-lock.json) when
@@ -64,6 +67,7 @@ IGNORE = shutil.ignore_patterns("*.map", "*.esm.js", "embed.js", "embed.js.LICEN
 NBCONVERT_OPTIONS = [
     "--to=slides",
     f"--TemplateExporter.extra_template_basedirs={HERE / 'templates'}",
+    f"--TemplateExporter.extra_template_paths={HERE / 'templates'}",  # teachkit_contrast.css, shared
     "--template=teachkit_reveal",
     "--TemplateExporter.exclude_input_prompt=True",   # no "In [5]:" / "Out[5]:" column:
     "--TemplateExporter.exclude_output_prompt=True",  # a sixth of the slide's width
@@ -79,6 +83,20 @@ NBCONVERT_OPTIONS = [
     "--SlidesExporter.jquery_url=lib/jquery/jquery.min.js",
     "--SlidesExporter.require_js_url=lib/requirejs/require.js",
     "--SlidesExporter.widget_renderer_url=lib/html-manager/embed-amd.js",
+]
+
+
+# The HTML page an instructor publishes (`--html`): nbconvert's JupyterLab page (prompts
+# and all) with our template's contrast fixes, and MathJax, require.js and the widgets
+# manager from lib/, so that it works offline too.
+HTML_OPTIONS = [
+    "--to=html",
+    f"--TemplateExporter.extra_template_basedirs={HERE / 'templates'}",
+    f"--TemplateExporter.extra_template_paths={HERE / 'templates'}",
+    "--template=teachkit_lab",
+    "--HTMLExporter.mathjax_url=lib/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+    "--HTMLExporter.require_js_url=lib/requirejs/require.js",
+    "--HTMLExporter.widget_renderer_url=lib/html-manager/embed-amd.js",
 ]
 
 
@@ -128,28 +146,37 @@ def lecture_notebooks() -> list[str]:
     return sorted(glob.glob(str(ROOT / "notebooks" / "[0-9]*.ipynb")))
 
 
-def build(out: Path, notebooks: list[str]) -> list[Path]:
+def build(out: Path, notebooks: list[str], html: bool = False) -> list[Path]:
+    """Decks (or, with html=True, HTML pages) of `notebooks` in `out`, with lib/ beside them."""
     if not notebooks:
         sys.exit("slides: no notebooks to convert")
     npm_ci()
     out.mkdir(parents=True, exist_ok=True)
     copy_lib(out)
     copy_widget_fonts(out)
-    cmd = [sys.executable, "-m", "nbconvert", *NBCONVERT_OPTIONS, f"--output-dir={out}", *notebooks]
+    options, suffix = (HTML_OPTIONS, ".html") if html else (NBCONVERT_OPTIONS, ".slides.html")
+    cmd = [sys.executable, "-m", "nbconvert", *options, f"--output-dir={out}", *notebooks]
     subprocess.run(cmd, check=True)
-    decks = [out / (Path(nb).stem + ".slides.html") for nb in notebooks]
-    for deck in decks:
-        assert deck.exists(), deck
-    return decks
+    pages = [out / (Path(nb).stem + suffix) for nb in notebooks]
+    for page in pages:
+        assert page.exists(), page
+    return pages
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "slides", help="output folder")
+    parser.add_argument("--out", type=Path, help="output folder (default: build/slides, or build/html)")
+    parser.add_argument("--html", action="store_true",
+                        help="write one HTML page per notebook (nbconvert --to html, our template) instead of decks")
     parser.add_argument("notebooks", nargs="*", help="default: notebooks/[0-9]*.ipynb")
     args = parser.parse_args(argv)
-    decks = build(args.out.resolve(), [os.path.abspath(nb) for nb in args.notebooks] or lecture_notebooks())
-    print(f"slides: {len(decks)} decks in {args.out}/ (open {decks[0].name} in a browser; press S for speaker notes)")
+    out = args.out or ROOT / "build" / ("html" if args.html else "slides")
+    notebooks = [os.path.abspath(nb) for nb in args.notebooks] or lecture_notebooks()
+    pages = build(out.resolve(), notebooks, html=args.html)
+    if args.html:
+        print(f"html: {len(pages)} pages in {out}/ (publish the whole folder: the pages load lib/)")
+    else:
+        print(f"slides: {len(pages)} decks in {out}/ (open {pages[0].name} in a browser; press S for speaker notes)")
 
 
 if __name__ == "__main__":

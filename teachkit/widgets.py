@@ -5,12 +5,20 @@ r"""Interactive explorers for the notebooks: move a slider, watch the shrinkage 
     explorer.controls["sample_size"].value = 100
     explorer.estimates()                        # the numbers behind the figure, a table
 
-The layer here is thin on purpose. Controls (ipywidgets) give values; the values
+The layer here is thin on purpose. Controls give values; the values
 become numbers in :func:`teachkit.spectrum.shrinkage_estimates`, which calls the
 exact integration of :mod:`teachkit.exact` (the same numbers the notebooks get);
 the numbers become a figure in :func:`teachkit.plots.shrinkage_explorer_view`. The
-figure is rendered to PNG and shown in an ``ipywidgets.Image``, so it updates in
-place with any matplotlib backend, and a test without a browser can see it change.
+figure is rendered to PNG and shown in a :class:`teachkit.controls.Figure`, so it
+updates in place with any matplotlib backend, and a test without a browser can see
+it change.
+
+Every part can be used without a mouse or without seeing it (WCAG 2.1 AA): the
+controls of :mod:`teachkit.controls` are native HTML elements named by their labels
+(sliders announce the value shown, also on a log scale; the toggles are radio
+groups); the figure's alt text and a ``role="status"`` line, both computed from the
+numbers (:mod:`teachkit._explorer_text`), say in words what the figure shows and
+what changed.
 
 Values outside what the model accepts (n < 1, τ ≤ 0, a prior bound below 0.01, ...)
 are refused by the control itself: the previous value stays, and a message says
@@ -28,6 +36,8 @@ import ipywidgets as widgets
 import numpy as np
 from traitlets import validate
 
+from teachkit import _explorer_text as words
+from teachkit import controls as ui
 from teachkit import spectrum
 from teachkit.data import GroupedData, load_homework, require_grouped
 from teachkit.priors import InverseGamma, Normal, UniformSD
@@ -41,9 +51,6 @@ MU_PRIOR_SD = (0.1, 10_000.0)
 TAU_PRIOR_UPPER = (0.01, 1000.0)
 IG_SHAPE = (0.001, 100.0)
 IG_SCALE = (0.001, 1000.0)
-
-_DESCRIPTION = {"description_width": "118px"}
-_BUTTONS = {"description_width": "118px", "button_width": "86px"}
 
 
 def _wide():
@@ -77,11 +84,11 @@ class _Guarded:
         return super()._validate_value(proposal)  # the slider's own clamping
 
 
-class _IntSlider(_Guarded, widgets.IntSlider):
+class _IntSlider(_Guarded, ui.Slider):
     pass
 
 
-class _LogSlider(_Guarded, widgets.FloatLogSlider):
+class _LogSlider(_Guarded, ui.LogSlider):
     pass
 
 
@@ -127,17 +134,18 @@ class ShrinkageExplorer:
 
     Attributes
     ----------
-    controls : dict of the ipywidgets shown, by name:
-        ``school`` (Dropdown), ``sample_size`` (IntSlider: that school's n, its sample
-        mean and sd held fixed), ``tau_mode`` (ToggleButtons "learned"/"fixed"),
-        ``tau`` (FloatLogSlider, 0.01–100; setting it switches ``tau_mode`` to "fixed"),
+    controls : dict of the widgets shown (:mod:`teachkit.controls`), by name:
+        ``school`` (Select), ``sample_size`` (Slider: that school's n, its sample
+        mean and sd held fixed), ``tau_mode`` (Choice "learned"/"fixed"),
+        ``tau`` (LogSlider, 0.01–100; setting it switches ``tau_mode`` to "fixed"),
         ``mu_prior_sd`` (μ ~ N(0, sd²)), ``tau_prior`` ("uniform" or "inverse-gamma"),
         ``tau_prior_upper`` (τ ~ U(0, upper)), ``tau_prior_shape`` and
         ``tau_prior_scale`` (τ² ~ IG(shape, scale)). Set ``.value`` to drive them
         from code; each change recomputes and redraws at once.
     message : ipywidgets.HTML, empty, or why the last value was refused
-    status : ipywidgets.HTML, one line on the school being varied
-    image : ipywidgets.Image, the figure as PNG
+    status : teachkit.controls.Status, one sentence in a live region: what changed, the
+        school being varied (its n, estimate, 95% interval and weight), μ and τ
+    image : teachkit.controls.Figure, the figure as PNG, and its alt text (``image.alt``)
     figure : the matplotlib Figure behind ``image`` (re-used for every update)
     widget : the whole layout (what a notebook displays)
     result : the :class:`teachkit.spectrum.ShrinkageEstimates` shown now
@@ -154,9 +162,9 @@ class ShrinkageExplorer:
         j = spectrum.group_index(data, school)
         self.controls = self._build_controls(data, data.labels[j])
         self.message = widgets.HTML("", layout=widgets.Layout(min_height="1.6em"))
-        self.status = widgets.HTML("")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1000px",
-                                                                       height="auto"))
+        self.status = ui.Status()
+        self.image = ui.Figure(layout=widgets.Layout(width="100%", max_width="1000px"))
+        self._change = None   # what the status line says changed, when the numbers do not
         self.figure = self._new_figure()
         self._frame = None   # (what the layout depends on, the axes' position) once laid out
         self._base_ylim = None
@@ -177,40 +185,34 @@ class ShrinkageExplorer:
     def _build_controls(self, data, school):
         j = data.labels.index(school)
         c = {}
-        c["school"] = widgets.Dropdown(options=list(data.labels), value=school,
-                                       description=data.group_name, style=_DESCRIPTION, layout=_wide())
+        c["school"] = ui.Select(options=list(data.labels), value=school, description=data.group_name,
+                                layout=_wide())
         c["sample_size"] = _IntSlider(value=int(data.n[j]), min=SAMPLE_SIZE[0], max=SAMPLE_SIZE[1], step=1,
                                       description="its sample size n", continuous_update=False,
-                                      style=_DESCRIPTION, layout=_wide())
-        c["tau_mode"] = widgets.ToggleButtons(options=["learned", "fixed"], value="learned",
-                                              description="τ is", style=_BUTTONS,
-                                              tooltips=["τ learned from the data (Model 3)",
-                                                        "τ held at the value of the slider below"])
+                                      layout=_wide())
+        c["tau_mode"] = ui.Choice(options=["learned", "fixed"], value="learned", description="τ is",
+                                  tooltips=["τ learned from the data (Model 3)",
+                                            "τ held at the value of the slider below"])
         c["tau"] = _LogSlider(value=1.0, base=10, min=math.log10(TAU[0]), max=math.log10(TAU[1]), step=0.05,
-                              description="τ", readout_format=".3r",
-                              continuous_update=False, style=_DESCRIPTION, layout=_wide())
+                              description="τ", continuous_update=False, layout=_wide())
         c["mu_prior_sd"] = _LogSlider(value=1000.0, base=10, min=math.log10(MU_PRIOR_SD[0]),
-                                      max=math.log10(MU_PRIOR_SD[1]), step=0.1, readout_format=".3r",
+                                      max=math.log10(MU_PRIOR_SD[1]), step=0.1,
                                       description="μ ~ N(0, sd²): sd", continuous_update=False,
-                                      style=_DESCRIPTION, layout=_wide())
-        c["tau_prior"] = widgets.ToggleButtons(options=[("τ ~ U(0, U)", "uniform"),
-                                                        ("τ² ~ IG(a, b)", "inverse-gamma")],
-                                               value="uniform", description="prior on τ",
-                                               tooltips=["τ uniform between 0 and an upper bound U",
-                                                         "τ² inverse-gamma with shape a and scale b"],
-                                               style={**_BUTTONS, "button_width": "108px"})
+                                      layout=_wide())
+        c["tau_prior"] = ui.Choice(options=[("τ ~ U(0, U)", "uniform"), ("τ² ~ IG(a, b)", "inverse-gamma")],
+                                   value="uniform", description="prior on τ",
+                                   tooltips=["τ uniform between 0 and an upper bound U",
+                                             "τ² inverse-gamma with shape a and scale b"])
         c["tau_prior_upper"] = _LogSlider(value=1000.0, base=10, min=math.log10(TAU_PRIOR_UPPER[0]),
-                                          max=math.log10(TAU_PRIOR_UPPER[1]), step=0.1, readout_format=".3r",
+                                          max=math.log10(TAU_PRIOR_UPPER[1]), step=0.1,
                                           description="upper bound U", continuous_update=False,
-                                          style=_DESCRIPTION, layout=_wide())
+                                          layout=_wide())
         c["tau_prior_shape"] = _LogSlider(value=1.0, base=10, min=math.log10(IG_SHAPE[0]),
-                                          max=math.log10(IG_SHAPE[1]), step=0.1, readout_format=".3r",
-                                          description="shape a", continuous_update=False,
-                                          style=_DESCRIPTION, layout=_wide())
+                                          max=math.log10(IG_SHAPE[1]), step=0.1,
+                                          description="shape a", continuous_update=False, layout=_wide())
         c["tau_prior_scale"] = _LogSlider(value=10.0, base=10, min=math.log10(IG_SCALE[0]),
-                                          max=math.log10(IG_SCALE[1]), step=0.1, readout_format=".3r",
-                                          description="scale b", continuous_update=False,
-                                          style=_DESCRIPTION, layout=_wide())
+                                          max=math.log10(IG_SCALE[1]), step=0.1,
+                                          description="scale b", continuous_update=False, layout=_wide())
         unit = f" {data.unit}" if data.unit else ""
         checks = {
             "sample_size": _between("the sample size n", *SAMPLE_SIZE, integer=True),
@@ -307,6 +309,7 @@ class ShrinkageExplorer:
             elif name == "tau" and self.controls["tau_mode"].value == "learned":
                 self.controls["tau_mode"].value = "fixed"   # setting τ means holding it there
             self._sync_enabled()
+        self._change = self._change_phrase([name])
         self._apply("that value")
 
     def _apply(self, what):
@@ -317,6 +320,7 @@ class ShrinkageExplorer:
             result = self._compute(self._values())
             self.redraw(result)
         except Exception as err:   # noqa: BLE001
+            self._change = None
             self._revert()
             self._say(f"Could not compute with {what} ({type(err).__name__}: {err}). "
                       "Kept the previous settings.")
@@ -382,17 +386,23 @@ class ShrinkageExplorer:
             return f"τ learned from the data: posterior median {r.tau_median:.2f}"
         return f"τ fixed at {r.tau:.3g}"
 
+    def _change_phrase(self, names):
+        """What the status line says first: a changed prior, which the numbers alone do not
+        name (a new school, n or τ is in the rest of the line)."""
+        v = self._values()
+        if v["tau_mode"] == "learned" and any(n.startswith("tau_prior") for n in names):
+            if v["tau_prior"] == "uniform":
+                return f"Prior on τ now U(0, {ui.format_value(v['tau_prior_upper'])})"
+            return (f"Prior on τ² now IG({ui.format_value(v['tau_prior_shape'])}, "
+                    f"{ui.format_value(v['tau_prior_scale'])})")
+        if "mu_prior_sd" in names:
+            return f"Prior on μ now N(0, {ui.format_value(v['mu_prior_sd'])}²)"
+        return None
+
     def _write_status(self):
-        r, school = self.result, self.controls["school"].value
-        row = r.table.loc[school]
-        unit = " h" if self.data.unit == "hours per week" else ""
-        self.status.value = (
-            f"<span style='font-size:15px'><b>{html.escape(self.data.group_name)} {html.escape(school)}</b>: "
-            f"n = {int(row['n'])}, sample mean {row['sample mean']:.2f}{unit} &rarr; partial pooling "
-            f"<b>{row['partial pooling']:.2f}{unit}</b> (95%: {row['95% low']:.2f} to "
-            f"{row['95% high']:.2f}), weight <b>w<sub>{html.escape(school)}</sub> = {row['weight']:.2f}</b>; "
-            f"μ = {r.mu:.2f}{unit}.</span>"
-        )
+        change, self._change = self._change, None
+        self.status.value = words.status(self.result, self.controls["school"].value, self.data.group_name,
+                                         self.data.unit, change)
 
     def redraw(self, result=None):
         """Draw ``result`` (default: the current estimates) into :attr:`figure` and show it
@@ -429,7 +439,10 @@ class ShrinkageExplorer:
                 self._frame = (key, ax.get_position())
                 fig.set_layout_engine("none")
             fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        self.image.value = buffer.getvalue()
+        alt = words.figure_alt(result, self.controls["school"].value, self.data.group_name, self.data.unit)
+        with self.image.hold_sync():   # the picture and its text reach the browser together
+            self.image.value = buffer.getvalue()
+            self.image.alt = alt
 
     # ------------------------------------------------------------------ public views
     def set(self, **values):
@@ -439,6 +452,9 @@ class ShrinkageExplorer:
         and :attr:`message` says why (as when a control is set on its own). Returns None,
         so that a notebook cell ending with it does not show the explorer a second time.
         """
+        self._set(values)
+
+    def _set(self, values, change=None):
         unknown = set(values) - set(self.controls)
         if unknown:
             raise ValueError(f"unknown control(s) {sorted(unknown)}: the controls are {list(self.controls)}")
@@ -461,12 +477,14 @@ class ShrinkageExplorer:
             for name, value in values.items():
                 self.controls[name].value = value
             self._sync_enabled()
+        self._change = change or self._change_phrase(list(values))
         self._apply("those values")
 
     def reset(self):
         """Back to the starting point: the first school's observed size, τ learned, the lecture's priors."""
         tau = self.controls["tau"].value   # shows the learned τ; not a setting
-        self.set(**{**self._initial, "tau": tau, "tau_mode": self._initial["tau_mode"]})
+        self._set({**self._initial, "tau": tau, "tau_mode": self._initial["tau_mode"]},
+                  change="Back to the data as observed and the lecture's priors")
 
     def estimates(self):
         """The numbers shown now: one row per school with n, sample mean (no pooling),
@@ -477,13 +495,11 @@ class ShrinkageExplorer:
     def snapshot(self):
         """The figure shown now, as a static image (``IPython.display.Image``): it stays in a
         saved notebook and in slides, where a live widget shows nothing. It carries the
-        figure's text alternative (output metadata ``{"image/png": {"alt": ...}}``)."""
+        figure's alt text as output metadata (``{"image/png": {"alt": ...}}``, what
+        nbconvert writes into the HTML and the slides)."""
         from IPython.display import Image
 
-        from teachkit import _alt
-
-        alt = _alt.get_alt(self.figure)
-        return Image(data=self.image.value, format="png", metadata={"alt": alt} if alt else None)
+        return Image(data=self.image.value, format="png", metadata={"alt": self.image.alt})
 
     @property
     def mu(self) -> float:

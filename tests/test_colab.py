@@ -5,8 +5,9 @@ COLAB below. The environment is built once per Python and set of versions and ke
 ~/.cache/teachkit-tests/colab-env-<key>/ (CACHE below: a few minutes the first time,
 seconds afterwards; delete it to rebuild). Then:
 
-- `pip install --dry-run` of the teachkit wheel would install teachkit and nothing else
-  (no upgrade, no downgrade: on Colab, an upgraded numpy needs a runtime restart);
+- `pip install --dry-run` of the teachkit wheel would install teachkit and the two packages
+  of the accessible explorer that Colab lacks (anywidget and psygnal), and upgrade or
+  downgrade nothing (on Colab, an upgraded numpy needs a runtime restart);
 - teachkit is installed from the wheel, and every lecture notebook, exercise solution and
   student exercise runs alone in an empty folder with that environment's kernel;
 - notebook 05b shows the shrinkage explorer (a widget-view output) without a traceback.
@@ -53,6 +54,11 @@ def _pip(venv: Path, *args, check=True) -> subprocess.CompletedProcess:
     if check:
         assert run.returncode == 0, f"pip {' '.join(map(str, args))} failed:\n{run.stdout}\n{run.stderr}"
     return run
+
+
+def _name(name: str) -> str:
+    """A distribution name as _versions writes it."""
+    return name.lower().replace("_", "-")
 
 
 def _versions(venv: Path) -> dict:
@@ -103,22 +109,30 @@ def colab_with_teachkit(colab_env, dist):
     colab_env["dry_run"] = dry.stdout
     colab_env["dry_run_report"] = json.loads(report.read_text())
     colab_env["lines"] += [f"$ pip install --dry-run {dist['wheel'].name}", dry.stdout.strip()]
-    _pip(venv, "install", "--quiet", "--no-deps", dist["wheel"])
+    _pip(venv, "install", "--quiet", dist["wheel"])
     after = _versions(venv)
     assert after.pop("teachkit") == "0.1.0"
     return colab_env
 
 
-def test_dry_run_installs_teachkit_alone(colab_with_teachkit):
+# What installing teachkit adds to Colab besides itself: the explorer's accessible controls are
+# an anywidget (ipywidgets' own sliders cannot carry aria-valuetext or an accessible name).
+ADDED = {"anywidget", "psygnal"}
+
+
+def test_dry_run_adds_teachkit_and_replaces_nothing(colab_with_teachkit):
     env = colab_with_teachkit
-    wanted = [item["metadata"]["name"] for item in env["dry_run_report"]["install"]]
-    assert wanted == ["teachkit"], f"installing the wheel on Colab would also install {wanted}:\n{env['dry_run']}"
-    assert "Would install teachkit-0.1.0" in env["dry_run"], env["dry_run"]
+    wanted = {_name(item["metadata"]["name"]) for item in env["dry_run_report"]["install"]}
+    assert wanted == {"teachkit"} | ADDED, f"installing the wheel on Colab would install {sorted(wanted)}:\n{env['dry_run']}"
+    replaced = wanted & set(env["before"])
+    assert not replaced, f"installing the wheel on Colab would replace {sorted(replaced)}:\n{env['dry_run']}"
+    assert "teachkit-0.1.0" in env["dry_run"], env["dry_run"]
 
 
 def test_colab_versions_are_untouched(colab_with_teachkit):
     after = _versions(colab_with_teachkit["venv"])
-    after.pop("teachkit")
+    for name in {"teachkit"} | ADDED:
+        after.pop(name)
     assert after == colab_with_teachkit["before"]
 
 

@@ -12,11 +12,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import ipywidgets as widgets  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import teachkit as tk  # noqa: E402
+from teachkit import controls as ui  # noqa: E402
 from teachkit import exact, spectrum  # noqa: E402
 from teachkit.priors import InverseGamma, Normal, UniformSD  # noqa: E402
 from teachkit.widgets import ShrinkageExplorer  # noqa: E402
@@ -45,17 +45,18 @@ def test_controls_and_defaults(explorer, data):
     c = explorer.controls
     assert {"school", "sample_size", "tau_mode", "tau", "mu_prior_sd", "tau_prior", "tau_prior_upper",
             "tau_prior_shape", "tau_prior_scale"} <= set(c)
-    assert isinstance(c["school"], widgets.Dropdown) and c["school"].value == "5"
-    assert list(c["school"].options) == list(data.labels)
-    assert isinstance(c["sample_size"], widgets.IntSlider)
+    assert isinstance(c["school"], ui.Select) and c["school"].value == "5"
+    assert c["school"].labels == list(data.labels)
+    assert isinstance(c["sample_size"], ui.Slider)
     assert (c["sample_size"].min, c["sample_size"].max, c["sample_size"].value) == (1, 200, 9)
-    assert isinstance(c["tau_mode"], widgets.ToggleButtons)
-    assert list(c["tau_mode"].options) == ["learned", "fixed"] and c["tau_mode"].value == "learned"
-    assert isinstance(c["tau"], widgets.FloatLogSlider)
+    assert isinstance(c["tau_mode"], ui.Choice)
+    assert c["tau_mode"].options == [("learned", "learned"), ("fixed", "fixed")]
+    assert c["tau_mode"].value == "learned"
+    assert isinstance(c["tau"], ui.LogSlider)
     assert math.isclose(c["tau"].base ** c["tau"].min, 0.01) and math.isclose(c["tau"].base ** c["tau"].max, 100)
     assert c["mu_prior_sd"].value == 1000 and c["tau_prior_upper"].value == 1000   # the lecture's priors
     for name, control in c.items():   # a refit only when the slider is let go
-        if isinstance(control, (widgets.IntSlider, widgets.FloatLogSlider)):
+        if isinstance(control, (ui.Slider, ui.LogSlider)):
             assert control.continuous_update is False, name
     # every control is in the layout, and so are the message, the status line and the figure
     shown = set()
@@ -348,3 +349,82 @@ def test_reset_and_snapshot(explorer, data):
     assert explorer.image.value == image
     snap = explorer.snapshot()
     assert snap.data == explorer.image.value and snap.format == "png"
+
+
+# ------------------------------------------------------------------ accessibility: what a screen reader gets
+def test_status_line_says_in_words_what_the_figure_shows(explorer):
+    row = explorer.estimates().loc["5"]
+    status = explorer.status.value
+    assert status.startswith(f"School 5, n = 9: estimate {row['partial pooling']:.1f} h "
+                             f"(95% {row['95% low']:.1f} to {row['95% high']:.1f}), weight {row['weight']:.2f}; ")
+    assert f"μ = {explorer.mu:.1f} h" in status and "τ learned from the data" in status
+    explorer.controls["sample_size"].value = 50
+    row = explorer.estimates().loc["5"]
+    assert explorer.status.value.startswith(f"School 5, n = 50: estimate {row['partial pooling']:.1f} h")
+    explorer.controls["tau"].value = 1.81   # fixes τ
+    assert "τ fixed at 1.81 h." in explorer.status.value
+    explorer.set(tau_mode="learned", tau_prior_upper=0.5)   # a prior: said first, the numbers cannot say it
+    assert explorer.status.value.startswith("Prior on τ now U(0, 0.5). School 5, n = 50:")
+    explorer.controls["mu_prior_sd"].value = 10.0
+    assert explorer.status.value.startswith("Prior on μ now N(0, 10²). School 5")
+    explorer.controls["school"].value = "3"
+    assert explorer.status.value.startswith(f"School 3, n = {int(explorer.estimates().loc['3', 'n'])}:")
+    explorer.reset()
+    assert explorer.status.value.startswith("Back to the data as observed and the lecture's priors. School 5, n = 9:")
+
+
+def test_status_is_unchanged_when_a_value_is_refused(explorer):
+    status = explorer.status.value
+    explorer.controls["sample_size"].value = 0
+    assert explorer.status.value == status and "refused" in explorer.message.value
+
+
+def test_log_sliders_announce_the_value_shown_not_the_exponent(explorer):
+    tau = explorer.controls["tau"]
+    # τ learned: the disabled slider shows the posterior median, and says it
+    assert tau.readout == ui.format_value(explorer.result.tau_median) == "1.81"
+    explorer.controls["tau"].value = 0.25
+    assert tau.readout == "0.25"                      # not log10(0.25) = -0.602
+    assert explorer.controls["mu_prior_sd"].readout == "1000"    # not 3
+    assert explorer.controls["tau_prior_upper"].readout == "1000"
+    assert explorer.controls["tau_prior_shape"].readout == "1" and explorer.controls["tau_prior_scale"].readout == "10"
+    explorer.controls["sample_size"].value = 37
+    assert explorer.controls["sample_size"].readout == "37"
+    for value, text in [(0.01, "0.01"), (1.8091440524187723, "1.81"), (12345.0, "12300"), (0.0012345, "0.00123")]:
+        assert ui.format_value(value) == text
+
+
+def test_every_control_has_a_name_and_the_toggles_are_radio_groups(explorer):
+    for name, control in explorer.controls.items():
+        assert control.description.strip(), f"{name} has no accessible name"
+    mode = explorer.controls["tau_mode"]
+    assert mode.kind == "choice" and mode.labels == ["learned", "fixed"] and mode.description == "τ is"
+    with pytest.raises(Exception, match="not one of"):   # a choice holds one of its options, nothing else
+        mode.value = "sometimes"
+    assert mode.value == "learned"
+    assert {c.kind for c in explorer.controls.values()} == {"select", "slider", "choice", "log-slider"}
+    assert explorer.status.kind == "status" and explorer.image.kind == "figure"
+
+
+def test_figure_alt_text_changes_with_the_figure(explorer):
+    alt, image = explorer.image.alt, explorer.image.value
+    table = explorer.estimates()
+    assert len(alt) > 200 and alt.count(".") >= 4   # sentences, not a title
+    assert f"School 5 (highlighted, n = 9) goes from {table.loc['5', 'sample mean']:.1f} h to " \
+           f"{table.loc['5', 'partial pooling']:.1f} h" in alt
+    assert f"μ = {explorer.mu:.1f} h" in alt
+    pull = (table["partial pooling"] - table["sample mean"]).abs()
+    assert pull.idxmax() == "5" and "It is pulled furthest of the 8 schools" in alt
+    lowest = table["partial pooling"].idxmin()
+    assert f"({'school'} {lowest})" in alt
+    explorer.set(school="1", tau_mode="fixed", tau=0.5)
+    assert explorer.image.value != image and explorer.image.alt != alt
+    assert "School 1 (highlighted, n = 25)" in explorer.image.alt and "τ fixed at 0.5 h" in explorer.image.alt
+    assert "Pulled furthest: school 5" in explorer.image.alt
+    explorer.set(tau=0.01)   # complete pooling: one estimate for all
+    assert f"All 8 estimates are {explorer.mu:.1f} h" in explorer.image.alt
+
+
+def test_snapshot_carries_the_alt_text(explorer):
+    data, metadata = explorer.snapshot()._repr_png_()
+    assert metadata["alt"] == explorer.image.alt

@@ -74,8 +74,8 @@ def setup_source(repo, widgets: bool) -> str:
     owner, name, branch = repo
     lines = [
         "# Google Colab only (elsewhere this cell does nothing): install teachkit, which brings",
-        "# its data. Colab's numpy, pandas, scipy, matplotlib and ipywidgets are recent enough,",
-        "# so nothing else is installed and the runtime needs no restart.",
+        "# its data. Colab's numpy, pandas, scipy, matplotlib and ipywidgets are recent enough:",
+        "# nothing of Colab's is replaced (anywidget is added), so the runtime needs no restart.",
         "import sys",
         "",
         'if "google.colab" in sys.modules:',
@@ -87,14 +87,13 @@ def setup_source(repo, widgets: bool) -> str:
         "    importlib.invalidate_caches()",
     ]
     if widgets:
+        # The explorer's controls are an anywidget (accessible HTML controls), a widget from
+        # outside ipywidgets: Colab draws those only through its custom widget manager.
         lines += [
             "",
-            "    import ipywidgets",
+            "    from google.colab import output",
             "",
-            "    if int(ipywidgets.__version__.split(\".\")[0]) >= 8:   # Colab draws ipywidgets 7 by itself",
-            "        from google.colab import output",
-            "",
-            "        output.enable_custom_widget_manager()",
+            "    output.enable_custom_widget_manager()",
         ]
     return "\n".join(lines)
 
