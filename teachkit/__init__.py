@@ -14,7 +14,7 @@ so that `import teachkit` stays quick for a student waiting on a kernel.
 from importlib import import_module
 
 from teachkit.data import GroupedData, load_homework
-from teachkit.priors import InverseGamma, Normal, UniformSD
+from teachkit.priors import Gamma, InverseGamma, Normal, UniformSD
 
 __version__ = "0.1.0"
 
@@ -22,12 +22,15 @@ _LAZY = {
     "fit_complete_pooling": "teachkit.models.complete_pooling",
     "fit_no_pooling": "teachkit.models.no_pooling",
     "fit_hierarchical": "teachkit.models.hierarchical",
+    "fit_school_variances": "teachkit.models.school_variances",
+    "predict_new_school": "teachkit.predict",
+    "predict_new_student": "teachkit.predict",
     "Posterior": "teachkit.posterior",
 }
 _SUBMODULES = {"priors", "data", "models", "posterior", "diagnostics", "exact", "plots", "spectrum",
-               "widgets", "check", "exercises", "datasets"}
+               "widgets", "check", "exercises", "datasets", "predict"}
 
-__all__ = ["GroupedData", "load_homework", "Normal", "InverseGamma", "UniformSD",
+__all__ = ["GroupedData", "load_homework", "Normal", "InverseGamma", "UniformSD", "Gamma",
            *_LAZY, *sorted(_SUBMODULES)]
 
 

@@ -22,7 +22,8 @@ import numpy as np
 
 # =============================================================== numbers and names
 _SPOKEN = {"mu": "mu", "sigma": "sigma", "tau": "tau", "sigma2": "sigma squared",
-           "tau2": "tau squared", "R": "R", "theta": "theta"}
+           "tau2": "tau squared", "R": "R", "theta": "theta", "sigma02": "sigma zero squared",
+           "nu0": "nu zero"}
 
 
 def decimals(values, *, digits=2, most=4) -> int:

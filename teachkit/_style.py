@@ -43,6 +43,7 @@ MODEL_COLOURS = {
     "complete pooling": OKABE_ITO["bluish green"],
     "no pooling": OKABE_ITO["vermillion"],
     "partial pooling": OKABE_ITO["blue"],
+    "school variances": OKABE_ITO["reddish purple"],
 }
 
 #: How each model is called in legends (Posterior.model -> name on the slide).

@@ -109,7 +109,8 @@ class Posterior:
 
     def _derived(self, name):
         # R = tau2 / (sigma2 + tau2): the share of variance between groups (Hoff, ex. 8.3)
-        if name == "R" and {"tau2", "sigma2"} <= set(self.draws):
+        # (not for Model 4, whose σ_j² differ by group)
+        if name == "R" and {"tau2", "sigma2"} <= set(self.draws) and self.draws["sigma2"].ndim == 2:
             return self.draws["tau2"] / (self.draws["sigma2"] + self.draws["tau2"])
         if name in ("sigma", "tau") and f"{name}2" in self.draws:
             return np.sqrt(self.draws[f"{name}2"])

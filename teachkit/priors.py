@@ -1,6 +1,6 @@
 """Prior distributions used by the models.
 
-Three families are enough for the lecture's models, and each keeps the full
+Four families are enough for the models, and each keeps the full
 conditionals in closed form:
 
 * ``Normal(mean, var)`` for a mean (θ, μ): the conditional stays normal.
@@ -9,6 +9,11 @@ conditionals in closed form:
 * ``UniformSD(upper)``: uniform on the *standard deviation*, σ ~ U(0, upper)
   (Gelman 2006). On the variance this is p(σ²) ∝ (σ²)^(-1/2) on (0, upper²), so
   the conditional is an inverse-gamma truncated at upper².
+* ``Gamma(shape, rate)`` for the *centre* σ0² of the school variances in
+  Model 4 (Hoff §8.5): σ_j² ~ IG(ν0/2, ν0σ0²/2) is a gamma likelihood in σ0²,
+  so its conditional stays gamma.
+* ``DiscreteExponential(rate, upper, lower=1)`` for Model 4's ν0, an integer:
+  p(k) ∝ exp(−rate·k) on k = lower..upper. Its conditional is computed on the grid.
 
 Each is a small frozen dataclass; arguments are checked when it is built.
 """
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Normal", "InverseGamma", "UniformSD", "VariancePrior"]
+__all__ = ["Normal", "InverseGamma", "UniformSD", "Gamma", "DiscreteExponential", "VariancePrior"]
 
 
 def _positive(name: str, value, family: str) -> float:
@@ -144,6 +149,81 @@ class UniformSD:
 
     def __str__(self):
         return f"sd ~ U(0, {_g(self.upper)})"
+
+
+@dataclass(frozen=True)
+class Gamma:
+    """x ~ Gamma(shape, rate), density ∝ x^(shape−1) exp(−rate·x) on x > 0; mean shape/rate.
+
+    The second argument is a *rate* (Hoff's convention): Gamma(1, 1/100) has mean 100.
+    """
+
+    shape: float
+    rate: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", _positive("shape", self.shape, "Gamma"))
+        object.__setattr__(self, "rate", _positive("rate", self.rate, "Gamma"))
+
+    @property
+    def mean(self) -> float:
+        return self.shape / self.rate
+
+    def logpdf(self, x):
+        """Log density (−inf where x ≤ 0)."""
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = (self.shape * np.log(self.rate) - math.lgamma(self.shape)
+                   + (self.shape - 1) * np.log(x) - self.rate * x)
+        return np.where(x > 0, out, -np.inf)
+
+    def pdf(self, x):
+        return np.exp(self.logpdf(x))
+
+    def sample(self, rng, size=None):
+        return rng.standard_gamma(self.shape, size) / self.rate
+
+    def __str__(self):
+        return f"Gamma({_g(self.shape)}, {_g(self.rate)})"
+
+
+@dataclass(frozen=True)
+class DiscreteExponential:
+    """An integer k ~ p(k) ∝ exp(−rate·k) on k = lower, ..., upper (rate 0: uniform).
+
+    Hoff's prior for ν0 in §8.5. Built by :func:`teachkit.fit_school_variances` from
+    ``nu0_rate``, ``nu0_min`` and ``nu0_max``, which checks them.
+    """
+
+    rate: float
+    upper: int
+    lower: int = 1
+
+    @property
+    def support(self) -> np.ndarray:
+        return np.arange(self.lower, self.upper + 1, dtype=float)
+
+    def logpmf(self, k):
+        """Log probability of each k (−inf off the grid)."""
+        k = np.asarray(k, dtype=float)
+        grid = self.support
+        log_norm = np.log(np.exp(-self.rate * (grid - grid[0])).sum()) - self.rate * grid[0]
+        on_grid = (k == np.round(k)) & (k >= self.lower) & (k <= self.upper)
+        return np.where(on_grid, -self.rate * k - log_norm, -np.inf)
+
+    def pmf(self, k):
+        return np.exp(self.logpmf(k))
+
+    @property
+    def mean(self) -> float:
+        return float(self.support @ self.pmf(self.support))
+
+    def sample(self, rng, size=None):
+        grid = self.support
+        return rng.choice(grid, size=size, p=self.pmf(grid))
+
+    def __str__(self):
+        return f"p(ν0) ∝ exp(−{_g(self.rate)} ν0) on {self.lower}..{self.upper}"
 
 
 VariancePrior = InverseGamma | UniformSD

@@ -99,7 +99,12 @@ def fifty(data, ddof=1):
 
 
 @pytest.fixture(scope="module")
-def right(data, fits):
+def model4(data):
+    return tk.fit_school_variances(data, seed=np.random.default_rng(SEED + 4))
+
+
+@pytest.fixture(scope="module")
+def right(data, fits, model4):
     """The right answer(s) of every check, as the argument tuple to pass."""
     y = data.values
     t2, t3, th = (fits[k].flat("theta") for k in ("no pooling", "lecture", "hoff"))
@@ -137,6 +142,10 @@ def right(data, fits):
         "new_school": (theta_new,),
         "own_data": (data,),
         "own_fit": (post3,),
+        "school_variances_sigma2": (sv_sigma2_conditional,),
+        "school_variances_sigma02": (sv_sigma02_conditional,),
+        "school_variances_nu0": (sv_nu0_log_conditional,),
+        "school_variances_shrinkage": (school5_shrinkage(post3, data), school5_shrinkage(model4, data)),
     }
 
 
@@ -172,7 +181,8 @@ MALFORMED = [
     (np.zeros((3, 3)), ("should", "holds", "only", "must be positive")),
 ]
 FUNCTION_ANSWERS = {"model1_theta_conditional", "model1_sigma2_conditional", "model3_mu_conditional",
-                    "model3_tau2_conditional", "model3_theta_step"}
+                    "model3_tau2_conditional", "model3_theta_step", "school_variances_sigma2",
+                    "school_variances_sigma02", "school_variances_nu0"}
 OBJECT_ANSWERS = {"model3_gibbs", "hoff_ess", "hoff_summary", "tau_prior", "own_data", "own_fit"}
 
 
@@ -495,3 +505,57 @@ def test_checks_are_deterministic(capsys, right):
     first = [run(capsys, name, *right[name])[1] for name in names]
     again = [run(capsys, name, *right[name])[1] for name in names]
     assert first == again
+
+
+# ------------------------------------------------------------------ ex07: Model 4's conditionals and school 5
+def sv_sigma2_conditional(theta, nu0, sigma02, n, ybar, ss):
+    return (nu0 + n) / 2, (nu0 * sigma02 + ss + n * (ybar - theta) ** 2) / 2
+
+
+def sv_sigma02_conditional(sigma2, nu0, a, b):
+    return a + len(sigma2) * nu0 / 2, b + nu0 / 2 * np.sum(1 / sigma2)
+
+
+def sv_nu0_log_conditional(grid, sigma2, sigma02, alpha):
+    from scipy.special import gammaln
+
+    half = grid / 2
+    return (-alpha * grid + len(sigma2) * (half * np.log(half * sigma02) - gammaln(half))
+            - (half + 1) * np.sum(np.log(sigma2)) - half * sigma02 * np.sum(1 / sigma2))
+
+
+def school5_shrinkage(post, data):
+    ybar5 = data.means[4]
+    return float((ybar5 - post.mean("theta[5]")) / (ybar5 - post.mean("mu")))
+
+
+def test_school_variances_slips_get_their_hints(capsys):
+    def ss_about_the_mean(theta, nu0, sigma02, n, ybar, ss):
+        return (nu0 + n) / 2, (nu0 * sigma02 + ss) / 2
+
+    def sum_of_variances(sigma2, nu0, a, b):
+        return a + len(sigma2) * nu0 / 2, b + nu0 / 2 * np.sum(sigma2)
+
+    def no_prior(grid, sigma2, sigma02, alpha):
+        return sv_nu0_log_conditional(grid, sigma2, sigma02, 0.0)
+
+    def probabilities(grid, sigma2, sigma02, alpha):
+        log_p = sv_nu0_log_conditional(grid, sigma2, sigma02, alpha)
+        p = np.exp(log_p - log_p.max())
+        return p / p.sum()
+
+    for name, func, expected in (
+            ("school_variances_sigma2", ss_about_the_mean, "scatter around θ_j, not around ȳ_j"),
+            ("school_variances_sigma02", sum_of_variances, "Σ_j 1/σ_j²"),
+            ("school_variances_nu0", no_prior, "−α ν0 is missing"),
+            ("school_variances_nu0", probabilities, "look like probabilities")):
+        ok, out = run(capsys, name, func)
+        assert not ok and expected in out, (name, out)
+
+
+def test_school_variances_shrinkage_names_one_minus(capsys, right):
+    shrink3, shrink4 = right["school_variances_shrinkage"]
+    ok, out = run(capsys, "school_variances_shrinkage", shrink3, 1 - shrink4)
+    assert not ok and "1 − the shrinkage" in out
+    ok, out = run(capsys, "school_variances_shrinkage", shrink3 + 0.3, shrink4)
+    assert not ok and "Model 3: yours" in out

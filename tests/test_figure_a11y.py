@@ -79,7 +79,8 @@ def fits(data):
     return {"complete": tk.fit_complete_pooling(data, seed=rng, **kw),
             "none": tk.fit_no_pooling(data, seed=rng, **kw),
             "hier": tk.fit_hierarchical(data, seed=rng, **kw),
-            "hier_ig": tk.fit_hierarchical(data, seed=rng, tau2_prior=tk.InverseGamma(1, 1), **kw)}
+            "hier_ig": tk.fit_hierarchical(data, seed=rng, tau2_prior=tk.InverseGamma(1, 1), **kw),
+            "variances": tk.fit_school_variances(data, seed=rng, nu0_max=100, **kw)}
 
 
 def _explorer_view(data):
@@ -112,6 +113,12 @@ FIGURES = {
     "shrinkage_explorer_view": lambda d, f: _explorer_view(d),
     "funnel": lambda d, f: plots.funnel({"uniform sd": f["hier"], "inverse-gamma": f["hier_ig"]}),
     "tau_trace": lambda d, f: plots.tau_trace({"uniform sd": f["hier"], "inverse-gamma": f["hier_ig"]}),
+    "nu0_posterior": lambda d, f: plots.nu0_posterior(f["variances"]),
+    "new_school": lambda d, f: plots.new_school(f["variances"], tk.predict_new_school(f["variances"], seed=1)),
+    "new_school model 3": lambda d, f: plots.new_school(f["hier"], tk.predict_new_school(f["hier"], seed=1)),
+    "caterpillar school variances": lambda d, f: plots.caterpillar(f["variances"], "sigma2", compare=f["none"],
+                                                                   ref=15.05),
+    "prior_posterior sigma02": lambda d, f: plots.prior_posterior(f["variances"], "sigma02"),
 }
 
 

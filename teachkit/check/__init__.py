@@ -18,7 +18,8 @@ when it is called, from teachkit itself.
   integration, no sampling).
 * What ``exact`` does not give (probabilities such as P(θ₇ < θ₆ | y), the
   posterior of R or of a new school's mean): a teachkit fit with the check's
-  own seed and 4 × 5,000 draws.
+  own seed and 4 × 5,000 draws (Model 4, ex07: 4 × 2,000, whose own Monte Carlo error
+  enters the tolerance).
 
 Tolerances
 ----------
@@ -40,7 +41,7 @@ Gibbs step (ex04) by the moments of 3,000 of its draws, within 4.5 standard erro
 Layout
 ------
 One module per exercise notebook, named after it (``ex02_complete_pooling`` ...
-``ex06_comparisons_and_what_if``), holding that notebook's checks; and what they
+``ex07_school_variances``), holding that notebook's checks; and what they
 share: ``_report`` (the ✓/✗ feedback), ``_answers`` (reading and validating an
 answer), ``_reference`` (reference answers and tolerances) and ``_conditionals``
 (feedback on a full conditional, ex02 and ex04). A new exercise gets a module of
@@ -65,6 +66,9 @@ from teachkit.check.ex05_shrinkage_hoff import hoff_ess, hoff_R, hoff_shrinkage,
 from teachkit.check.ex06_comparisons_and_what_if import (
     compare_school5, new_school, own_data, own_fit, school5_fifty, school5_values, tau_prior,
 )
+from teachkit.check.ex07_school_variances import (
+    school_variances_nu0, school_variances_shrinkage, school_variances_sigma02, school_variances_sigma2,
+)
 
 __all__ = [
     # ex02: complete pooling
@@ -79,4 +83,6 @@ __all__ = [
     # ex06: comparisons and what-ifs
     "compare_school5", "school5_values", "school5_fifty", "tau_prior", "new_school",
     "own_data", "own_fit",
+    # ex07: school-specific variances (Model 4)
+    "school_variances_sigma2", "school_variances_sigma02", "school_variances_nu0", "school_variances_shrinkage",
 ]

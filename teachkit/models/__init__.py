@@ -5,6 +5,8 @@
 * hierarchical:     Model 3, group means drawn from a common normal: partial pooling.
 * hierarchical_noncentred: Model 3's non-centred and interweaving samplers
                     (``fit_hierarchical(..., method="noncentred" | "interweaving")``).
+* school_variances: Model 4, Model 3 with one variance per group, the variances
+                    drawn from a common inverse-gamma (Hoff §8.5).
 
 `help(teachkit.models.hierarchical)` shows the derivation of its full conditionals.
 """
@@ -12,5 +14,6 @@
 from teachkit.models.complete_pooling import fit_complete_pooling
 from teachkit.models.hierarchical import fit_hierarchical
 from teachkit.models.no_pooling import fit_no_pooling
+from teachkit.models.school_variances import fit_school_variances
 
-__all__ = ["fit_complete_pooling", "fit_no_pooling", "fit_hierarchical"]
+__all__ = ["fit_complete_pooling", "fit_no_pooling", "fit_hierarchical", "fit_school_variances"]

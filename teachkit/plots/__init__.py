@@ -41,6 +41,9 @@ module         figure                       what it shows
 ``mixing``     ``funnel``                   θ_j − μ against log τ, one panel per sampler,
                                             with a path of consecutive draws (notebook 08)
                ``tau_trace``                τ by iteration, one row per sampler
+``variances``  ``nu0_posterior``            Model 4: posterior of ν0 (bars) against its prior
+               ``new_school``               θ_j of every surveyed school beside a new
+                                            school's θ_new and a new student's hours there
 =============  ===========================  ==============================================
 
 What the figures share is in private modules: ``_figure`` (the look, applied with
@@ -63,6 +66,7 @@ from teachkit.plots.pooling import (  # noqa: F401 (the constants the docstrings
 )
 from teachkit.plots.priors import PRIOR_MC_DRAWS, prior_posterior  # noqa: F401
 from teachkit.plots.traces import autocorrelation, trace
+from teachkit.plots.variances import NEW_SCHOOL_QUANTILES, new_school, nu0_posterior  # noqa: F401
 
 
 def alt_text(fig) -> str | None:
@@ -89,5 +93,7 @@ __all__ = [
     "pooling_spectrum",
     "funnel",
     "tau_trace",
+    "nu0_posterior",
+    "new_school",
     "alt_text",
 ]

@@ -10,8 +10,9 @@ from teachkit.posterior import Posterior
 
 
 _SYMBOLS = {"theta": r"\theta", "mu": r"\mu", "sigma": r"\sigma", "tau": r"\tau",
-            "sigma2": r"\sigma^2", "tau2": r"\tau^2", "R": "R"}
-_POSITIVE = {"sigma", "tau", "sigma2", "tau2"}
+            "sigma2": r"\sigma^2", "tau2": r"\tau^2", "R": "R",
+            "sigma02": r"\sigma_0^2", "nu0": r"\nu_0"}
+_POSITIVE = {"sigma", "tau", "sigma2", "tau2", "sigma02"}
 _MATH_ESCAPES = {"\\": r"\backslash{}", "_": r"\_", "$": r"\$", "{": r"\{", "}": r"\}",
                  "%": r"\%", "#": r"\#", "&": r"\&", "^": r"\^{}", "~": r"\sim{}", " ": r"\ "}
 
@@ -46,8 +47,10 @@ def _unit(post_or_data, name=None) -> str:
     base, _ = _split(name)
     if base == "R":
         return ""
-    if base in ("sigma2", "tau2"):
+    if base in ("sigma2", "tau2", "sigma02"):
         return f"({unit})²"
+    if base == "nu0":
+        return ""
     return unit
 
 
