@@ -405,7 +405,9 @@ def test_explorer_snapshot_carries_the_alt_text_of_what_it_shows(data):
     explorer = widgets.ShrinkageExplorer(data)
     explorer.set(school="1")
     _, metadata = explorer.snapshot()._repr_png_()
-    assert metadata["alt"].startswith("School 1 (n = 25): sample mean")
+    # the explorer describes its own figure, with its state (the school varied, how τ is set)
+    assert metadata["alt"] == explorer.image.alt
+    assert "School 1 (highlighted, n = 25) goes from 9.5 h to 9.1 h" in metadata["alt"]
     assert is_full_sentence(metadata["alt"])
 
 

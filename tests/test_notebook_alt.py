@@ -50,7 +50,9 @@ def test_the_slides_write_every_figure_alt_text(path):
 
     from nbconvert import SlidesExporter
 
-    exporter = SlidesExporter(extra_template_basedirs=[str(ROOT / "slides" / "templates")],
+    templates = str(ROOT / "slides" / "templates")
+    # as slides/build.py sets it: the template, and the folder of the stylesheet it includes
+    exporter = SlidesExporter(extra_template_basedirs=[templates], extra_template_paths=[templates],
                               template_name="teachkit_reveal")
     page, _ = exporter.from_filename(str(path))
     tags = re.findall(r"<img\b[^>]*>", page)
