@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent  # slides/
@@ -146,6 +148,28 @@ def lecture_notebooks() -> list[str]:
     return sorted(glob.glob(str(ROOT / "notebooks" / "[0-9]*.ipynb")))
 
 
+# Cells for launching a notebook (the Binder and Colab badges, Colab's set-up cell): they
+# mean nothing in a deck or a published page, and the badges would load images from the web.
+LAUNCH_TAGS = {"teachkit-badges", "colab-setup"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def for_export(nb: dict) -> dict:
+    """The notebook as a deck or page shows it: without its launch cells, and without saved
+    widgets that come from outside ipywidgets (the explorer's anywidget controls). Those
+    would load their JavaScript from a CDN, which an offline deck cannot, and a saved widget
+    has no kernel to answer it anyway: the notebook's snapshots of the explorer show instead."""
+    nb = dict(nb, cells=[c for c in nb["cells"] if not LAUNCH_TAGS & set(c.get("metadata", {}).get("tags", []))])
+    state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if any(m.get("model_module") not in {"@jupyter-widgets/controls", "@jupyter-widgets/base",
+                                         "@jupyter-widgets/output"} for m in state.values()):
+        nb["metadata"] = {k: v for k, v in nb["metadata"].items() if k != "widgets"}
+        nb["cells"] = [dict(c, outputs=[o for o in c["outputs"] if WIDGET_VIEW not in o.get("data", {})])
+                       if c["cell_type"] == "code" else c for c in nb["cells"]]
+    return nb
+
+
 def build(out: Path, notebooks: list[str], html: bool = False) -> list[Path]:
     """Decks (or, with html=True, HTML pages) of `notebooks` in `out`, with lib/ beside them."""
     if not notebooks:
@@ -155,8 +179,15 @@ def build(out: Path, notebooks: list[str], html: bool = False) -> list[Path]:
     copy_lib(out)
     copy_widget_fonts(out)
     options, suffix = (HTML_OPTIONS, ".html") if html else (NBCONVERT_OPTIONS, ".slides.html")
-    cmd = [sys.executable, "-m", "nbconvert", *options, f"--output-dir={out}", *notebooks]
-    subprocess.run(cmd, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        copies = []
+        for nb in notebooks:
+            copy = Path(tmp) / Path(nb).name
+            copy.write_text(json.dumps(for_export(json.loads(Path(nb).read_text(encoding="utf-8")))),
+                            encoding="utf-8")
+            copies.append(str(copy))
+        cmd = [sys.executable, "-m", "nbconvert", *options, f"--output-dir={out}", *copies]
+        subprocess.run(cmd, check=True)
     pages = [out / (Path(nb).stem + suffix) for nb in notebooks]
     for page in pages:
         assert page.exists(), page
