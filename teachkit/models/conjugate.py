@@ -109,12 +109,13 @@ def _truncated_normal_by_cdf(mean, sd, lower, upper, rng):
     # z = Q⁻¹((1 − u) Q(a) + u Q(b)), u ~ U(0, 1), is N(0, 1) restricted to (a, b); x = mean + sd z.
     # Working with log Q keeps far upper tails exact where Q underflows; an interval below 0
     # is mirrored into the upper tail first (z → −z). The formula takes (a, b) in either order.
-    from scipy.special import log_ndtr, ndtri_exp  # ndtri_exp(log p) = Φ⁻¹(p), and Q⁻¹(q) = −Φ⁻¹(q)
+    # ndtri_exp(log p) = Φ⁻¹(p), and Q⁻¹(q) = −Φ⁻¹(q).
+    from scipy.special import log_ndtr, ndtri_exp
 
     a, b = (lower - mean) / sd, (upper - mean) / sd
     side = np.copysign(1.0, b)                     # −1 where the whole interval is below 0
     a, b = side * a, side * b
-    u = rng.random(np.shape(a))                    # in [0, 1); u = 0 (probability 2⁻⁵³) gives log 0, so Q(b)
+    u = rng.random(np.shape(a))                    # in [0, 1); u = 0 (chance 2⁻⁵³) gives Q(b)
     log_q = np.logaddexp(np.log1p(-u) + log_ndtr(-a), np.log(u) + log_ndtr(-b))
     x = mean - sd * side * ndtri_exp(log_q)
     # The interval's ends are reached only by rounding (or u = 0): keep every draw strictly inside.

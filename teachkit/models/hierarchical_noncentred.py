@@ -133,7 +133,8 @@ def draw_tau(eta, sigma2, n, ybar, mu_prior: Normal, upper, rng):
     squares and cross-products about the weighted means x̄, z̄.
     """
     # Every weight carries the factor 1/σ²: without it they are n_j, and n0 = σ²/v0 for the prior's
-    # point (x_0 = 0, z_0 = m0). S_xx and S_xz from raw sums: Σw(x − x̄)(z − z̄) = Σwxz − Σwx Σwz / Σw.
+    # point (x_0 = 0, z_0 = m0). S_xx and S_xz from raw sums:
+    # Σ w (x − x̄)(z − z̄) = Σ wxz − Σ wx Σ wz / Σ w.
     n0 = sigma2 / mu_prior.var
     w = n0 + n.sum()                                           # σ² Σ w
     wx = eta @ n                                               # σ² Σ w x    (x_0 = 0 adds nothing)
