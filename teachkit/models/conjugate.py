@@ -21,7 +21,9 @@ formula.
 3. A normal draw restricted to an interval (the non-centred sampler's τ, whose
    conditional is normal and whose prior is uniform on (0, U)):
 
-       x ~ N(mean, sd²) truncated to (lower, upper).
+       x ~ N(mean, sd²) truncated to (lower, upper),
+
+   drawn plainly, and by inverting its CDF where the plain draw falls outside.
 
 Every function works on arrays, one entry per chain (and per group where the
 model has groups), so all chains move together in one numpy call.
@@ -90,28 +92,31 @@ def _truncated_inverse_gamma_by_cdf(shape, scale, upper, rng):
 def truncated_normal(mean, sd, lower, upper, rng):
     """Draw x ~ N(mean, sd²) restricted to lower < x < upper.
 
-    As for the truncated inverse-gamma: a plain normal draw first, and the draws
-    that fall outside are redrawn exactly by inverting the truncated CDF.
+    As for the truncated inverse-gamma: a plain normal draw first, kept where it falls
+    inside. If any falls outside, those are replaced by exact draws from the truncated
+    distribution by inverting its CDF (drawn for every entry, in one pass of a fixed
+    dozen calls, and used where needed).
     """
     x = mean + sd * rng.standard_normal(np.shape(mean))
     outside = (x <= lower) | (x >= upper)
     if outside.any():
-        x = np.array(x, dtype=float)
-        m, s = np.broadcast_to(mean, x.shape)[outside], np.broadcast_to(sd, x.shape)[outside]
-        x[outside] = m + s * _standard_normal_between((lower - m) / s, (upper - m) / s, rng)
+        x = np.where(outside, _truncated_normal_by_cdf(mean, sd, lower, upper, rng), x)
     return x
 
 
-def _standard_normal_between(a, b, rng):
-    # z ~ N(0, 1) restricted to (a, b), from its upper-tail probability Q(z) = P(Z > z), which is
-    # uniform between Q(b) and Q(a). Working with log Q keeps far upper tails exact where Q
-    # underflows; an interval in the lower tail (b < 0) is mirrored into the upper tail first.
-    from scipy.special import log_ndtr, ndtri_exp  # only needed on this rare path
+def _truncated_normal_by_cdf(mean, sd, lower, upper, rng):
+    # With a = (lower − mean)/sd, b = (upper − mean)/sd and Q(z) = P(Z > z), Z ~ N(0, 1):
+    # z = Q⁻¹((1 − u) Q(a) + u Q(b)), u ~ U(0, 1), is N(0, 1) restricted to (a, b); x = mean + sd z.
+    # Working with log Q keeps far upper tails exact where Q underflows; an interval below 0
+    # is mirrored into the upper tail first (z → −z). The formula takes (a, b) in either order.
+    # ndtri_exp(log p) = Φ⁻¹(p), and Q⁻¹(q) = −Φ⁻¹(q).
+    from scipy.special import log_ndtr, ndtri_exp
 
-    mirror = b < 0
-    a, b = np.where(mirror, -b, a), np.where(mirror, -a, b)
-    u = 1.0 - rng.uniform(size=np.shape(a))  # in (0, 1]
-    with np.errstate(divide="ignore"):
-        log_q = np.logaddexp(np.log(u) + log_ndtr(-a), np.log1p(-u) + log_ndtr(-b))
-    z = np.clip(-ndtri_exp(log_q), np.nextafter(a, np.inf), np.nextafter(b, -np.inf))  # rounding stays inside
-    return np.where(mirror, -z, z)
+    a, b = (lower - mean) / sd, (upper - mean) / sd
+    side = np.copysign(1.0, b)                     # −1 where the whole interval is below 0
+    a, b = side * a, side * b
+    u = rng.random(np.shape(a))                    # in [0, 1); u = 0 (chance 2⁻⁵³) gives Q(b)
+    log_q = np.logaddexp(np.log1p(-u) + log_ndtr(-a), np.log(u) + log_ndtr(-b))
+    x = mean - sd * side * ndtri_exp(log_q)
+    # The interval's ends are reached only by rounding (or u = 0): keep every draw strictly inside.
+    return np.minimum(np.maximum(x, np.nextafter(lower, upper)), np.nextafter(upper, lower))

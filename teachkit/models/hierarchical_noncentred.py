@@ -132,13 +132,15 @@ def draw_tau(eta, sigma2, n, ybar, mu_prior: Normal, upper, rng):
     prior's point x_0 = 0, z_0 = m0 of weight w_0 = 1/v0; S_xx and S_xz are its sums of
     squares and cross-products about the weighted means x̄, z̄.
     """
-    # Every weight carries the factor 1/σ²: without it they are n_j, and σ²/v0 for the prior's point.
+    # Every weight carries the factor 1/σ²: without it they are n_j, and n0 = σ²/v0 for the prior's
+    # point (x_0 = 0, z_0 = m0). S_xx and S_xz from raw sums:
+    # Σ w (x − x̄)(z − z̄) = Σ wxz − Σ wx Σ wz / Σ w.
     n0 = sigma2 / mu_prior.var
-    x_bar = eta @ n / (n0 + n.sum())                                 # x_0 = 0 adds weight, not sum
-    dx, dx0 = eta - x_bar[:, None], -x_bar
-    s_xx = (dx**2 @ n + n0 * dx0**2) / sigma2
-    s_xz = (dx @ (n * ybar) + n0 * dx0 * mu_prior.mean) / sigma2      # Σ w (x − x̄) = 0, so z̄ drops out
-    return conjugate.truncated_normal(s_xz / s_xx, 1 / np.sqrt(s_xx), 0.0, upper, rng)
+    w = n0 + n.sum()                                           # σ² Σ w
+    wx = eta @ n                                               # σ² Σ w x    (x_0 = 0 adds nothing)
+    s_xx = (eta * eta) @ n - wx * wx / w                       # σ² S_xx
+    s_xz = eta @ (n * ybar) - wx * (n @ ybar + n0 * mu_prior.mean) / w   # σ² S_xz
+    return conjugate.truncated_normal(s_xz / s_xx, np.sqrt(sigma2 / s_xx), 0.0, upper, rng)
 
 
 def draw_mu_given_eta(tau, eta, sigma2, n, ybar, prior: Normal, rng):
