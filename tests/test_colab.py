@@ -80,13 +80,18 @@ def colab_env(dist):
     key = hashlib.sha256(json.dumps([version, COLAB], sort_keys=True).encode()).hexdigest()[:12]
     venv = CACHE / f"colab-env-{key}"
     stamp = venv / ".complete"
-    if not stamp.is_file():           # built once per Python and versions; a half-built one is rebuilt
+    built = json.loads(stamp.read_text()).get("packages") if stamp.is_file() else None
+    if built is None:                 # built once per Python and versions; a half-built one is rebuilt
         shutil.rmtree(venv, ignore_errors=True)
         venv.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([str(python), "-m", "venv", str(venv)], check=True)
         _pip(venv, "install", "--quiet", *[f"{name}=={v}" for name, v in COLAB.items()])
-        stamp.write_text(json.dumps({"python": version, **COLAB}, indent=1) + "\n")
-    _pip(venv, "uninstall", "--yes", "teachkit", check=False)   # from an earlier run: start without it
+        built = _versions(venv)
+        stamp.write_text(json.dumps({"python": version, **COLAB, "packages": built}, indent=1) + "\n")
+    # An earlier run installed teachkit and what it brings (anywidget, psygnal): start from Colab's set again.
+    extra = sorted(set(_versions(venv)) - set(built))
+    if extra:
+        _pip(venv, "uninstall", "--yes", *extra)
     installed = _versions(venv)
     assert "teachkit" not in installed
     wrong = {n: (v, installed.get(n)) for n, v in COLAB.items() if installed.get(n) != v}
