@@ -38,6 +38,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+# a cell's source as text, and text as Jupyter stores it: the same as the student-notebook builder's
+from teachkit.exercises import _lines, _source
+
 ROOT = Path(__file__).resolve().parents[1]
 BADGES_ID = "teachkit-badges"
 SETUP_ID = "colab-setup"
@@ -96,15 +99,6 @@ def setup_source(repo, widgets: bool) -> str:
             "    output.enable_custom_widget_manager()",
         ]
     return "\n".join(lines)
-
-
-def _source(cell) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
 
 
 def _meta(tag: str) -> dict:
