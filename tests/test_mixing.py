@@ -145,6 +145,55 @@ def test_each_step_is_documented_by_its_conditional():
     assert set(hierarchical.METHODS) == set(METHODS)
 
 
+class _FixedNormals:
+    """A stand-in Generator whose standard normals are all ``z``: a draw at z = 0 is the mean, at 1 the mean plus one sd."""
+
+    def __init__(self, z):
+        self.z = z
+
+    def standard_normal(self, shape):
+        return np.full(shape, self.z)
+
+
+def test_the_regression_gives_the_bivariate_normal_of_mu_and_tau():
+    """(μ, τ) | η, σ², y written out as a weighted least-squares problem with matrices, against
+    regress_on_eta + draw_tau + draw_mu_given_eta (the scalar sums the sampler uses)."""
+    from teachkit.models import hierarchical_noncentred as nc
+
+    rng = np.random.default_rng(8)
+    n = np.array([3.0, 10, 25, 1, 7])
+    prior = Normal(2.0, 9.0)
+    for _ in range(10):
+        eta = rng.normal(size=(1, 5))
+        ybar = 4 + 2 * eta[0] + rng.normal(0, 0.5, size=5)  # a clearly positive slope: τ's draw stays plain
+        sigma2 = np.array([rng.uniform(1, 30)])
+        # rows (1, x) for the intercept μ and slope τ: J schools and the prior's point (x = 0, z = m0)
+        X = np.column_stack([np.ones(6), np.append(eta[0], 0.0)])
+        W = np.diag(np.append(n / sigma2[0], 1 / prior.var))
+        z = np.append(ybar, prior.mean)
+        precision = X.T @ W @ X
+        mean = np.linalg.solve(precision, X.T @ W @ z)
+        cov = np.linalg.inv(precision)
+        fit = nc.regress_on_eta(eta, sigma2, n, ybar, prior)
+        # τ's marginal: a bound far away leaves the plain normal draw
+        tau_mean = nc.draw_tau(fit, 1e9, _FixedNormals(0.0))
+        tau_sd = nc.draw_tau(fit, 1e9, _FixedNormals(1.0)) - tau_mean
+        np.testing.assert_allclose(tau_mean, mean[1], rtol=1e-9)
+        np.testing.assert_allclose(tau_sd, np.sqrt(cov[1, 1]), rtol=1e-9)
+        # μ given τ: the bivariate normal's conditional, and the textbook formula in the docstring
+        tau = np.array([rng.uniform(0.1, 5)])
+        mu_mean = nc.draw_mu_given_eta(tau, fit, _FixedNormals(0.0))
+        mu_sd = nc.draw_mu_given_eta(tau, fit, _FixedNormals(1.0)) - mu_mean
+        conditional_mean = mean[0] + cov[0, 1] / cov[1, 1] * (tau[0] - mean[1])
+        conditional_var = cov[0, 0] - cov[0, 1] ** 2 / cov[1, 1]
+        np.testing.assert_allclose(mu_mean, conditional_mean, rtol=1e-9)
+        np.testing.assert_allclose(mu_sd, np.sqrt(conditional_var), rtol=1e-9)
+        textbook_precision = 1 / prior.var + n.sum() / sigma2
+        textbook_mean = (prior.mean / prior.var + (ybar - tau * eta[0]) @ n / sigma2) / textbook_precision
+        np.testing.assert_allclose(mu_mean, textbook_mean, rtol=1e-9)
+        np.testing.assert_allclose(mu_sd, 1 / np.sqrt(textbook_precision), rtol=1e-9)
+
+
 def test_mixing_examples_are_reproducible_and_as_stated():
     a, b = tk.data.mixing_examples(), tk.data.mixing_examples()
     assert list(a) == ["homework", "small tau", "large tau"]

@@ -81,7 +81,7 @@ from teachkit.models import conjugate
 from teachkit.models._gibbs import (MEAN_PRIOR, VARIANCE_PRIOR, Trace, check_data, check_prior,
                                     check_sizes, dispersed, dispersed_variance, make_rng)
 from teachkit.models.hierarchical_noncentred import (check_tau2_prior, draw_eta, draw_mu_given_eta,
-                                                     draw_tau, to_noncentred)
+                                                     draw_tau, regress_on_eta, to_noncentred)
 from teachkit.priors import Normal, UniformSD
 
 __all__ = ["fit_hierarchical", "draw_theta", "draw_mu", "draw_sigma2", "draw_tau2", "METHODS"]
@@ -134,8 +134,9 @@ def sweep_centred(mu, sigma2, tau2, m, rng):
 def sweep_noncentred(mu, sigma2, tau2, m, rng):
     """One sweep of the non-centred sampler: θ_j = μ + τ η_j, with (μ, τ) drawn given η."""
     eta = draw_eta(mu, np.sqrt(tau2), sigma2, m.n, m.ybar, rng)                 # η_j | μ, τ, σ², y
-    tau = draw_tau(eta, sigma2, m.n, m.ybar, m.mu_prior, m.tau_upper, rng)      # τ | η, σ², y
-    mu = draw_mu_given_eta(tau, eta, sigma2, m.n, m.ybar, m.mu_prior, rng)      # μ | τ, η, σ², y
+    fit = regress_on_eta(eta, sigma2, m.n, m.ybar, m.mu_prior)                  # ȳ_j on η_j, weights n_j/σ²
+    tau = draw_tau(fit, m.tau_upper, rng)                                       # τ | η, σ², y
+    mu = draw_mu_given_eta(tau, fit, rng)                                       # μ | τ, η, σ², y
     theta = mu[:, None] + tau[:, None] * eta                                    # θ = μ + τ η
     sigma2 = draw_sigma2(theta, m.n, m.ybar, m.ss, m.sigma2_prior, rng)         # σ² | θ, y
     return theta, mu, sigma2, tau**2
@@ -145,8 +146,9 @@ def sweep_interweaving(mu, sigma2, tau2, m, rng):
     """A centred sweep, then (μ, τ) redrawn in non-centred coordinates with η held fixed."""
     theta, mu, sigma2, tau2 = sweep_centred(mu, sigma2, tau2, m, rng)
     eta = to_noncentred(theta, mu, np.sqrt(tau2))                               # η = (θ − μ)/τ
-    tau = draw_tau(eta, sigma2, m.n, m.ybar, m.mu_prior, m.tau_upper, rng)      # τ | η, σ², y
-    mu = draw_mu_given_eta(tau, eta, sigma2, m.n, m.ybar, m.mu_prior, rng)      # μ | τ, η, σ², y
+    fit = regress_on_eta(eta, sigma2, m.n, m.ybar, m.mu_prior)                  # ȳ_j on η_j, weights n_j/σ²
+    tau = draw_tau(fit, m.tau_upper, rng)                                       # τ | η, σ², y
+    mu = draw_mu_given_eta(tau, fit, rng)                                       # μ | τ, η, σ², y
     theta = mu[:, None] + tau[:, None] * eta                                    # θ = μ + τ η
     return theta, mu, sigma2, tau**2
 

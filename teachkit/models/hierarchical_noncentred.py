@@ -65,6 +65,9 @@ y_ij − τ η_j are observations of μ with variance σ², summing to Σ_j n_j 
 
     μ | · ~ N( (m0/v0 + Σ_j n_j (ȳ_j − τ η_j)/σ²) / (1/v0 + n/σ²),  1/(1/v0 + n/σ²) ).
 
+In the regression's terms this is its intercept given its slope, N(z̄ − τ x̄, 1/Σ_j w_j)
+(multiply top and bottom by σ²), so one weighted fit serves both draws.
+
 σ² | η, μ, τ, y is σ²'s centred conditional with θ_j = μ + τ η_j: σ² depends on η,
 μ, τ only through θ.
 
@@ -77,8 +80,9 @@ The non-centred sampler
 -----------------------
 For t = 1, 2, ...:
     η(t)     ~ p(η | μ(t−1), τ(t−1), σ²(t−1), y)
-    τ(t)     ~ p(τ | η(t), σ²(t−1), y)
-    μ(t)     ~ p(μ | τ(t), η(t), σ²(t−1), y)
+                                                   the regression of ȳ_j on η(t)_j, once for both:
+    τ(t)     ~ p(τ | η(t), σ²(t−1), y)             its slope
+    μ(t)     ~ p(μ | τ(t), η(t), σ²(t−1), y)       its intercept, given the slope
     σ²(t)    ~ p(σ² | θ(t), y),       θ(t) = μ(t) + τ(t) η(t)
 
 The interweaving sampler
@@ -86,8 +90,8 @@ The interweaving sampler
 One centred sweep (θ, μ, σ², τ² as in notebook 04), then, with η held fixed:
 
     η        = (θ − μ)/τ                  the same point, in non-centred coordinates
-    τ        ~ p(τ | η, σ², y)
-    μ        ~ p(μ | τ, η, σ², y)
+    τ        ~ p(τ | η, σ², y)            the slope of ȳ_j on η_j
+    μ        ~ p(μ | τ, η, σ², y)         the intercept, given the slope
     θ        = μ + τ η                    back to centred coordinates
 
 Why this leaves the posterior unchanged: the map (θ, μ, τ) ↦ (η, μ, τ) is
@@ -106,12 +110,14 @@ so it is never slower than the slower of the two and is fast when either one is.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from teachkit.models import conjugate
 from teachkit.priors import Normal, UniformSD
 
-__all__ = ["draw_eta", "draw_tau", "draw_mu_given_eta", "to_noncentred", "check_tau2_prior"]
+__all__ = ["draw_eta", "regress_on_eta", "draw_tau", "draw_mu_given_eta", "to_noncentred", "check_tau2_prior"]
 
 
 def draw_eta(mu, tau, sigma2, n, ybar, rng):
@@ -125,28 +131,56 @@ def draw_eta(mu, tau, sigma2, n, ybar, rng):
     return mean + rng.standard_normal(mean.shape) / np.sqrt(precision)
 
 
-def draw_tau(eta, sigma2, n, ybar, mu_prior: Normal, upper, rng):
-    """τ | η, σ², y ~ N(S_xz/S_xx, 1/S_xx) truncated to (0, U), with μ integrated out.
+class Regression(NamedTuple):
+    """The weighted least-squares fit of ȳ_j on η_j (with the prior's point), in the units of σ².
 
-    The weighted regression of z_j = ȳ_j on x_j = η_j (weights w_j = n_j/σ²) plus the
-    prior's point x_0 = 0, z_0 = m0 of weight w_0 = 1/v0; S_xx and S_xz are its sums of
-    squares and cross-products about the weighted means x̄, z̄.
+    Every weight w_j = n_j/σ² carries the factor 1/σ², so the fit keeps the weights without it:
+    n_j for school j and n0 = σ²/v0 for the prior's point (x_0 = 0, z_0 = m0). ``w`` = σ² Σ w,
+    ``s_xx`` = σ² S_xx, ``s_xz`` = σ² S_xz; ``x_bar``, ``z_bar`` are the weighted means.
     """
-    # Every weight carries the factor 1/σ²: without it they are n_j, and n0 = σ²/v0 for the prior's
-    # point (x_0 = 0, z_0 = m0). S_xx and S_xz from raw sums:
-    # Σ w (x − x̄)(z − z̄) = Σ wxz − Σ wx Σ wz / Σ w.
-    n0 = sigma2 / mu_prior.var
+    sigma2: np.ndarray
+    w: np.ndarray
+    x_bar: np.ndarray
+    z_bar: np.ndarray
+    s_xx: np.ndarray
+    s_xz: np.ndarray
+
+
+def regress_on_eta(eta, sigma2, n, ybar, mu_prior: Normal) -> Regression:
+    """The sums that (μ, τ) | η, σ², y needs: ȳ_j regressed on η_j with weights n_j/σ², plus the prior's point.
+
+    S_xx and S_xz from raw sums: Σ w (x − x̄)(z − z̄) = Σ wxz − (Σ w) x̄ z̄.
+    """
+    n0 = sigma2 / mu_prior.var                                 # the prior's point, in "students"
     w = n0 + n.sum()                                           # σ² Σ w
     wx = eta @ n                                               # σ² Σ w x    (x_0 = 0 adds nothing)
-    s_xx = (eta * eta) @ n - wx * wx / w                       # σ² S_xx
-    s_xz = eta @ (n * ybar) - wx * (n @ ybar + n0 * mu_prior.mean) / w   # σ² S_xz
-    return conjugate.truncated_normal(s_xz / s_xx, np.sqrt(sigma2 / s_xx), 0.0, upper, rng)
+    x_bar = wx / w
+    z_bar = (n @ ybar + n0 * mu_prior.mean) / w
+    s_xx = (eta * eta) @ n - wx * x_bar                        # σ² S_xx
+    s_xz = eta @ (n * ybar) - wx * z_bar                       # σ² S_xz
+    return Regression(sigma2, w, x_bar, z_bar, s_xx, s_xz)
 
 
-def draw_mu_given_eta(tau, eta, sigma2, n, ybar, prior: Normal, rng):
-    """μ | τ, η, σ², y ~ N( (m0/v0 + Σ_j n_j (ȳ_j − τ η_j)/σ²) / (1/v0 + n/σ²),  1/(1/v0 + n/σ²) )."""
-    total = (ybar - tau[:, None] * eta) @ n  # Σ_j n_j (ȳ_j − τ η_j): the n values y_ij − τ η_j summed
-    return conjugate.normal_mean(prior, count=n.sum(), total=total, var=sigma2, rng=rng)
+def draw_tau(fit: Regression, upper, rng):
+    """τ | η, σ², y ~ N(S_xz/S_xx, 1/S_xx) truncated to (0, U), with μ integrated out: the fit's slope.
+
+    ``fit`` is :func:`regress_on_eta`'s weighted regression of z_j = ȳ_j on x_j = η_j (weights
+    w_j = n_j/σ²) plus the prior's point x_0 = 0, z_0 = m0 of weight w_0 = 1/v0; S_xx and S_xz are
+    its sums of squares and cross-products about the weighted means x̄, z̄.
+    """
+    return conjugate.truncated_normal(fit.s_xz / fit.s_xx, np.sqrt(fit.sigma2 / fit.s_xx), 0.0, upper, rng)
+
+
+def draw_mu_given_eta(tau, fit: Regression, rng):
+    """μ | τ, η, σ², y ~ N( z̄ − τ x̄,  1/Σw ): the fit's intercept, given its slope τ.
+
+    The same as N( (m0/v0 + Σ_j n_j (ȳ_j − τ η_j)/σ²) / (1/v0 + n/σ²),  1/(1/v0 + n/σ²) ): the n
+    values y_ij − τ η_j are observations of μ with variance σ², and the prior N(m0, v0) is one more.
+    Multiplying through by σ² gives the fit's weights: Σw = (n0 + n)/σ², mean (n0 m0 + Σ n_j ȳ_j
+    − τ Σ n_j η_j)/(n0 + n) = z̄ − τ x̄.
+    """
+    mean = fit.z_bar - tau * fit.x_bar
+    return mean + np.sqrt(fit.sigma2 / fit.w) * rng.standard_normal(np.shape(mean))
 
 
 def to_noncentred(theta, mu, tau):
