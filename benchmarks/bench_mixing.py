@@ -6,7 +6,7 @@ For each method (centred, noncentred, interweaving) on each data set of
 ``teachkit.data.mixing_examples()`` (the homework data; "small tau" and "large tau",
 simulated from Model 3 with the parameters and seed in ``teachkit.data.MIXING_SIMULATIONS``):
 
-* seconds for 4 chains x 10,000 draws (+1,000 warm-up), median of 3 runs: wall-clock (a
+* seconds for 4 chains x 10,000 draws (+1,000 warm-up), median of 5 runs, the methods taking turns: wall-clock (a
   fit's own clock, Posterior.seconds) and CPU time of this process (time.process_time around
   the fit), and CPU µs per sweep (11,000 sweeps, 4 chains together);
 * bulk ESS of tau2 and mu per draw (of 40,000) and per CPU second.
@@ -15,7 +15,10 @@ CPU time is reported beside wall-clock time because this machine is shared: with
 jobs running, wall-clock time measures the queue as much as the sampler. The load
 average at the start is printed; compare rates within one run of this script.
 
-Then the whole process, start to draws in hand, on the homework data, median of 3 (wall-clock
+Then one sweep on the homework data, µs, against the same arithmetic with as few numpy calls
+as possible (``sweep_floor.py``): how much of a sweep is teachkit's readable structure.
+
+Then the whole process, start to draws in hand, on the homework data, median of 5, the four programs taking turns (wall-clock
 and CPU time of the child process, from resource.getrusage):
 ``python -c "import teachkit; fit"`` in a fresh interpreter, against ``jags model.cmd`` (the
 lecture's model with the same priors, data and number of draws, 4 chains x 10,000 after 1,000
@@ -41,9 +44,12 @@ import numpy as np
 import teachkit as tk
 from teachkit import diagnostics
 
+sys.path.insert(0, str(Path(__file__).parent))
+from sweep_floor import sweep_costs  # noqa: E402  (a sibling script, not part of teachkit)
+
 METHODS = ("centred", "noncentred", "interweaving")
 CHAINS, DRAWS, WARMUP = 4, 10_000, 1_000
-REPEATS = 3
+REPEATS = 5
 
 
 def fit(data, method, seed):
@@ -66,8 +72,12 @@ def mixing_table(examples):
     rows = {}
     total = CHAINS * DRAWS
     for name, data in examples.items():
-        for method in METHODS:
-            runs = [timed_fit(data, method, seed) for seed in range(REPEATS)]
+        # the methods take turns, seed by seed: a drift in the machine's speed falls on all three alike
+        by_method = {method: [] for method in METHODS}
+        for seed in range(REPEATS):
+            for method in METHODS:
+                by_method[method].append(timed_fit(data, method, seed))
+        for method, runs in by_method.items():
             wall = statistics.median(p.seconds for p, _ in runs)
             cpu = statistics.median(c for _, c in runs)
             ess = {k: statistics.median(diagnostics.ess_bulk(p[k]) for p, _ in runs) for k in ("tau2", "mu")}
@@ -207,8 +217,14 @@ def jags_table(data):
     print("|" + "---|" * (header.count("|") - 1))
     total = CHAINS * DRAWS
     reference = None
+    # JAGS and the three methods take turns, seed by seed, so that a drift in the machine's speed
+    # falls on all of them alike
+    runs_of = {name: [] for name in (["jags"] if jags else []) + list(METHODS)}
+    for seed in range(REPEATS):
+        for name, runs in runs_of.items():
+            runs.append(run_jags(data, seed) if name == "jags" else run_teachkit_process(name, seed))
     if jags:
-        runs = [run_jags(data, seed) for seed in range(REPEATS)]
+        runs = runs_of["jags"]
         wall = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[1] for r in runs)
         ess_tau2 = statistics.median(diagnostics.ess_bulk(r[2]["tau2"]) for r in runs)
@@ -218,7 +234,7 @@ def jags_table(data):
               f"{ess_tau2 / wall:,.0f} | {ess_mu / cpu:,.0f} | {np.mean([r[2]['tau2'].mean() for r in runs]):.2f} | "
               f"{np.mean([r[2]['mu'].mean() for r in runs]):.2f} | 1.0x | 1.0x |")
     for method in METHODS:
-        runs = [run_teachkit_process(method, seed) for seed in range(REPEATS)]
+        runs = runs_of[method]
         wall = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[1] for r in runs)
         ess_tau2 = statistics.median(r[2] for r in runs)
@@ -237,10 +253,23 @@ def jags_table(data):
           % python_startup()[0])
 
 
+def sweep_table(data):
+    costs = sweep_costs(data)
+    centred = costs["teachkit centred"]
+    print("## One sweep on the homework data (4 chains): teachkit's sweeps and the same arithmetic hoisted into one "
+          "function (`sweep_floor.py`), best of 30 interleaved rounds of 300 sweeps\n")
+    print("| sweep | µs | relative to teachkit's centred |")
+    print("|---|---:|---:|")
+    for name, us in costs.items():
+        print(f"| {name} | {us:.2f} | {us / centred:.2f}x |")
+    print()
+
+
 if __name__ == "__main__":
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
           f"{os.cpu_count()} cores, load average {load:.1f} at start\n")
     examples = tk.data.mixing_examples()
     mixing_table(examples)
+    sweep_table(examples["homework"])
     jags_table(examples["homework"])

@@ -21,7 +21,7 @@ Screenshots go to build/screenshots/ (05b_explorer_before.png, 05b_explorer_afte
 05b_explorer_status.png: the explorer with its status line, 05b_page.png).
 Timeouts are generous: a busy 2-core machine runs the notebook in about a minute.
 
-Skips, with the reason, when /usr/bin/chromium or the playwright package is missing;
+Skips, with the reason, when Chromium or the playwright package is missing;
 fails when axe-core is not installed (`make test` installs it).
 """
 
@@ -30,50 +30,25 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _browser import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, wait_for_http, wait_until, write_lab_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05b_shrinkage_explorer.ipynb"
 SHOTS = ROOT / "build" / "screenshots"
 AXE = ROOT / "slides" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # Generous on purpose: ~6 sessions share 2 cores here, and CI runs beside other work.
 SERVER_TIMEOUT = 180
 RUN_ALL_TIMEOUT = 600
 CHANGE_TIMEOUT = 90
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_server(url, proc, timeout=SERVER_TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"JupyterLab did not answer at {url} within {timeout:.0f} s")
 
 
 def _copy_without_outputs(source: Path, target: Path):
@@ -91,19 +66,14 @@ def _copy_without_outputs(source: Path, target: Path):
 @pytest.fixture
 def lab(tmp_path):
     """JupyterLab serving a copy of the notebook without outputs; yields (base URL, name, copy)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian: apt-get install chromium)")
+    require_chromium()
     pytest.importorskip("playwright.sync_api", reason="the playwright package is missing (pip install playwright)")
     root = tmp_path / "notebooks"
     root.mkdir()
     _copy_without_outputs(NOTEBOOK, root / NOTEBOOK.name)
-    port = _free_port()
+    port = free_port()
     settings = tmp_path / "settings"
-    # every cell stays in the page (no windowing: cells scrolled away keep their outputs), no news pop-up
-    _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
-                {"windowingMode": "none", "autoStartDefaultKernel": True})
-    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
-                {"fetchNews": "false", "checkForUpdates": False})
+    write_lab_settings(settings, autoStartDefaultKernel=True)
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),   # no user settings, no workspace to restore
            "JUPYTERLAB_SETTINGS_DIR": str(settings),
@@ -117,7 +87,7 @@ def lab(tmp_path):
          "--LabApp.expose_app_in_browser=True"],   # window.jupyterapp: the test asks it for the kernel
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
     try:
-        _wait_for_server(f"http://127.0.0.1:{port}/api/status", proc)
+        wait_for_http(f"http://127.0.0.1:{port}/api/status", {"JupyterLab": proc}, SERVER_TIMEOUT, "JupyterLab")
         yield f"http://127.0.0.1:{port}", NOTEBOOK.name, root / NOTEBOOK.name
     finally:
         proc.terminate()
@@ -149,7 +119,7 @@ def test_explorer_is_accessible_and_works_from_the_keyboard(lab):
             assert not _numbered_prompts(page), "the copy should carry no execution counts"
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            _wait_until(lambda: _all_cells_ran(page), timeout=RUN_ALL_TIMEOUT, what="every cell to run")
+            wait_until(lambda: _all_cells_ran(page), timeout=RUN_ALL_TIMEOUT, what="every cell to run")
             _wait_for_kernel(page)
 
             # the explorer: the output of the cell that makes it
@@ -160,7 +130,7 @@ def test_explorer_is_accessible_and_works_from_the_keyboard(lab):
             figure.wait_for(state="visible")
             status = explorer.get_by_role("status")
             # the notebook's later cells changed the explorer and reset it: it shows school 5 as observed
-            _wait_until(lambda: status.inner_text().startswith("Back to the data as observed"),
+            wait_until(lambda: status.inner_text().startswith("Back to the data as observed"),
                         timeout=CHANGE_TIMEOUT, what="the status line after the notebook's reset")
 
             # every control, found by what a screen reader says
@@ -192,9 +162,9 @@ def test_explorer_is_accessible_and_works_from_the_keyboard(lab):
             start = time.monotonic()
             for _ in range(3):
                 page.keyboard.press("ArrowRight")
-            _wait_until(lambda: status.inner_text().startswith("School 5, n = 12:"), timeout=CHANGE_TIMEOUT,
+            wait_until(lambda: status.inner_text().startswith("School 5, n = 12:"), timeout=CHANGE_TIMEOUT,
                         what="the status line to report n = 12 after three arrow presses")
-            _wait_until(lambda: "n = 12" in (figure.get_attribute("alt") or ""), timeout=CHANGE_TIMEOUT,
+            wait_until(lambda: "n = 12" in (figure.get_attribute("alt") or ""), timeout=CHANGE_TIMEOUT,
                         what="the figure's alt text to follow")
             print(f"\narrow keys -> new status and figure in the page: {time.monotonic() - start:.2f} s")
             assert n_slider.get_attribute("aria-valuetext") == "12"
@@ -209,23 +179,23 @@ def test_explorer_is_accessible_and_works_from_the_keyboard(lab):
             page.keyboard.press("Tab")
             assert _is_focused(tau_mode.get_by_role("radio", name="learned"))
             page.keyboard.press("ArrowRight")
-            _wait_until(lambda: "τ fixed at" in status.inner_text(), timeout=CHANGE_TIMEOUT,
+            wait_until(lambda: "τ fixed at" in status.inner_text(), timeout=CHANGE_TIMEOUT,
                         what="the status line to say τ is fixed")
             assert tau_mode.get_by_role("radio", name="fixed").is_checked()
             assert not tau_mode.get_by_role("radio", name="learned").is_checked()
-            _wait_until(lambda: not tau_slider.is_disabled(), timeout=CHANGE_TIMEOUT,
+            wait_until(lambda: not tau_slider.is_disabled(), timeout=CHANGE_TIMEOUT,
                         what="the τ slider to be enabled")
             page.keyboard.press("Tab")
             assert _is_focused(tau_slider), "Tab from the τ toggles did not reach the τ slider"
             shown_before = _check_log_slider(tau_slider)
             alt_before = figure.get_attribute("alt")
             page.keyboard.press("ArrowLeft")
-            _wait_until(lambda: _check_log_slider(tau_slider) != shown_before, timeout=CHANGE_TIMEOUT,
+            wait_until(lambda: _check_log_slider(tau_slider) != shown_before, timeout=CHANGE_TIMEOUT,
                         what="the τ slider to move")
             shown = _check_log_slider(tau_slider)
-            _wait_until(lambda: f"τ fixed at {shown} h" in status.inner_text(), timeout=CHANGE_TIMEOUT,
+            wait_until(lambda: f"τ fixed at {shown} h" in status.inner_text(), timeout=CHANGE_TIMEOUT,
                         what=f"the status line to say τ fixed at {shown} h")
-            _wait_until(lambda: figure.get_attribute("alt") != alt_before, timeout=CHANGE_TIMEOUT,
+            wait_until(lambda: figure.get_attribute("alt") != alt_before, timeout=CHANGE_TIMEOUT,
                         what="the alt text to change with τ")
             assert f"τ fixed at {shown} h" in figure.get_attribute("alt")
 
@@ -262,7 +232,7 @@ def _wait_for_kernel(page):
             dialog.click()
         return page.evaluate(KERNEL_STATUS) == "idle"
 
-    _wait_until(idle, timeout=SERVER_TIMEOUT, what="the notebook's kernel to be idle", poll=0.5)
+    wait_until(idle, timeout=SERVER_TIMEOUT, what="the notebook's kernel to be idle", poll=0.5)
 
 
 def _check_log_slider(slider) -> str:
@@ -291,11 +261,6 @@ def _assert_no_axe_violations(page, area, where):
     assert violations == [], f"axe-core found WCAG violations in {where}: {violations}"
 
 
-def _write_json(path, content):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(content))
-
-
 def _prompts(page):
     return [p.strip() for p in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
 
@@ -312,12 +277,3 @@ def _all_cells_ran(page) -> bool:
         raise AssertionError(f"a cell raised: {errors.all_inner_texts()}")
     prompts = _prompts(page)
     return bool(prompts) and len(_numbered_prompts(page)) == len(prompts)
-
-
-def _wait_until(condition, *, timeout, what, poll=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(poll)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -28,58 +28,28 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _browser import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, wait_for_http, wait_until, write_lab_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/01_data.ipynb"
 PROXY = ROOT / "tests" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 OUT = ROOT / "build" / "jupyterhub"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 USER = "student"
 FOLDER = "teachkit"        # where nbgitpuller puts the clone in the user's home
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url, procs, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited early with code {proc.returncode} (see its log in the tmp dir)")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{what} did not answer at {url} within {timeout:.0f} s")
-
-
 def _hub_config(tmp, hub_port, public_port, api_port, token) -> str:
     python = Path(sys.executable)
     settings = tmp / "lab-settings"
-    _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
-                {"windowingMode": "none"})   # every cell stays in the page
-    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
-                {"fetchNews": "false", "checkForUpdates": False})
+    write_lab_settings(settings)
     args = ["--allow-root"] if os.geteuid() == 0 else []
     return f"""
 c.JupyterHub.bind_url = "http://127.0.0.1:{public_port}"
@@ -106,8 +76,7 @@ c.Spawner.http_timeout = 180
 @pytest.fixture
 def hub(tmp_path):
     """Proxy + hub on free ports and a bare clone of the repository; yields what the test needs."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian: apt-get install chromium)")
+    require_chromium()
     pytest.importorskip("playwright.sync_api", reason="the playwright package is missing (requirements-dev.txt)")
     pytest.importorskip("jupyterhub", reason="JupyterHub is missing (requirements-dev.txt)")
     pytest.importorskip("nbgitpuller", reason="nbgitpuller is missing (requirements-dev.txt)")
@@ -122,7 +91,7 @@ def hub(tmp_path):
     subprocess.run(["git", "clone", "--quiet", "--bare", "--no-hardlinks", str(ROOT), str(bare)], check=True)
     subprocess.run(["git", "update-ref", "refs/heads/main", head], cwd=bare, check=True)
 
-    hub_port, public_port, api_port = _free_port(), _free_port(), _free_port()
+    hub_port, public_port, api_port = free_port(), free_port(), free_port()
     token = secrets.token_hex(32)
     config = tmp_path / "jupyterhub_config.py"
     config.write_text(_hub_config(tmp_path, hub_port, public_port, api_port, token))
@@ -141,7 +110,7 @@ def hub(tmp_path):
         procs["hub"] = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)],
                                         stdout=logs[-1], stderr=subprocess.STDOUT, cwd=tmp_path)
         # up = the hub answers through the proxy: it has started and registered its route there
-        _wait_for(f"http://127.0.0.1:{public_port}/hub/api/", procs, 120, "JupyterHub behind the proxy")
+        wait_for_http(f"http://127.0.0.1:{public_port}/hub/api/", procs, 120, "JupyterHub behind the proxy")
         hub_up = time.monotonic() - t0
 
         def remember_children():
@@ -222,7 +191,7 @@ def test_a_student_follows_the_link_to_a_running_notebook(hub):
                               timeout=240_000, wait_until="domcontentloaded")
             page.wait_for_selector(".jp-Notebook", timeout=120_000)
             kernels = f"{hub['url']}/user/{USER}/api/kernels"   # the browser's cookies: the student's view
-            _wait_until(lambda: [k["execution_state"] for k in page.request.get(kernels).json()] == ["idle"],
+            wait_until(lambda: [k["execution_state"] for k in page.request.get(kernels).json()] == ["idle"],
                         timeout=120, what="the notebook's kernel to start and be idle")
             opened = time.monotonic() - t0
             tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
@@ -244,11 +213,11 @@ def test_a_student_follows_the_link_to_a_running_notebook(hub):
             # clear the committed outputs, run every cell in the user's kernel, then save
             page.get_by_role("menuitem", name="Edit", exact=True).click()
             page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
-            _wait_until(lambda: not _any_cell_ran(page), timeout=30, what="the outputs to be cleared")
+            wait_until(lambda: not _any_cell_ran(page), timeout=30, what="the outputs to be cleared")
             t1 = time.monotonic()
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            _wait_until(lambda: _all_cells_ran(page), timeout=180, what="every cell to run")
+            wait_until(lambda: _all_cells_ran(page), timeout=180, what="every cell to run")
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
             ran = time.monotonic() - t1
             hub["remember_children"]()
@@ -256,7 +225,7 @@ def test_a_student_follows_the_link_to_a_running_notebook(hub):
             page.locator(".jp-Notebook .jp-Cell").first.click()   # focus the notebook, then Ctrl+S
             page.keyboard.press("Escape")
             page.keyboard.press("Control+s")
-            _wait_until(lambda: pulled.stat().st_mtime_ns != before_save and _executed(pulled), timeout=60,
+            wait_until(lambda: pulled.stat().st_mtime_ns != before_save and _executed(pulled), timeout=60,
                         what="the executed notebook to be saved")
             page.screenshot(path=str(OUT / "3_after_run_all.png"))
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
@@ -342,11 +311,6 @@ def _text_outputs(cell) -> list[str]:
     return texts
 
 
-def _write_json(path, content):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(content))
-
-
 def _all_cells_ran(page) -> bool:
     """Every code cell shows an execution count (no [ ] or [*] left)."""
     prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
@@ -356,12 +320,3 @@ def _all_cells_ran(page) -> bool:
 def _any_cell_ran(page) -> bool:
     prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
     return any(re.fullmatch(r"\[\d+\]:", p.strip()) for p in prompts)
-
-
-def _wait_until(condition, *, timeout, what, poll=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(poll)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -30,13 +30,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from _browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "slides"
 SHOTS = OUT / "screenshots"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 WIDTH, HEIGHT = 1280, 720
 NOTEBOOKS = sorted(glob.glob(str(ROOT / "notebooks" / "[0-9]*.ipynb")))
 HTML_OUT = ROOT / "build" / "html"
@@ -215,8 +213,7 @@ _FIND_JS = """() => {
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        pytest.skip("Chromium is missing (apt-get install chromium); CI installs it")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -33,8 +33,6 @@ every school, in every chain, moves in the same numpy call.
 
 from __future__ import annotations
 
-import numpy as np
-
 from teachkit.models._gibbs import (MEAN_PRIOR, VARIANCE_PRIOR, Trace, check_data, check_prior,
                                     check_sizes, dispersed_variance, make_rng)
 from teachkit.models.complete_pooling import draw_sigma2, draw_theta
