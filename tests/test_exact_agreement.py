@@ -1,19 +1,13 @@
-"""The samplers agree with exact numerical integration, within Monte Carlo error.
+"""The samplers agree with exact numerical integration, within Monte Carlo error
+(4 MCSE for means and quantiles: tests/_agreement.py)."""
 
-Means: |Gibbs mean − exact mean| < 4 MCSE, MCSE = sd / sqrt(ESS).
-Quantiles: the share of draws below the exact q-quantile is an average of an
-indicator whose expectation is q; it must lie within 4 MCSE of q, the MCSE
-computed from the indicator's own effective sample size.
-"""
-
-import numpy as np
 import pytest
+from _agreement import assert_mean_agrees, assert_quantile_agrees
 
 import teachkit as tk
-from teachkit import diagnostics, exact
+from teachkit import exact
 from teachkit.priors import InverseGamma, Normal, UniformSD
 
-Z = 4.0
 HOFF = dict(mu_prior=Normal(7, 5), tau2_prior=InverseGamma(1, 10), sigma2_prior=InverseGamma(1, 15))
 
 
@@ -22,17 +16,6 @@ def data():
     return tk.load_homework()
 
 
-def assert_mean_agrees(draws, exact_mean, what):
-    err = abs(draws.mean() - exact_mean)
-    mcse = diagnostics.mcse_mean(draws)
-    assert err < Z * mcse, f"{what}: Gibbs {draws.mean():.5f} vs exact {exact_mean:.5f} ({err / mcse:.1f} MCSE)"
-
-
-def assert_quantile_agrees(draws, exact_quantile, q, what):
-    below = (draws < exact_quantile).astype(float)
-    share = below.mean()
-    mcse = np.sqrt(q * (1 - q) / diagnostics.ess_basic(below))
-    assert abs(share - q) < Z * mcse, f"{what}: {share:.4f} of draws below the exact {q}-quantile"
 
 
 @pytest.mark.parametrize("sigma2_prior", [InverseGamma(0.01, 0.01), UniformSD(1000)], ids=str)

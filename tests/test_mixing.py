@@ -9,31 +9,19 @@ speed and mixing are measured by benchmarks/bench_mixing.py, not here.
 
 import numpy as np
 import pytest
+from _agreement import assert_mean_agrees, assert_quantile_agrees
 
 import teachkit as tk
 from teachkit import diagnostics, exact
 from teachkit.models import conjugate, hierarchical
 from teachkit.priors import InverseGamma, Normal, UniformSD
 
-Z = 4.0
 METHODS = ("centred", "noncentred", "interweaving")
 
 
 @pytest.fixture(scope="module")
 def examples():
     return tk.data.mixing_examples()
-
-
-def assert_within_mcse(draws, exact_value, what):
-    err = abs(draws.mean() - exact_value)
-    mcse = diagnostics.mcse_mean(draws)
-    assert err < Z * mcse, f"{what}: sampler {draws.mean():.5f} vs exact {exact_value:.5f} ({err / mcse:.1f} MCSE)"
-
-
-def assert_quantile_agrees(draws, exact_quantile, q, what):
-    below = (draws < exact_quantile).astype(float)
-    mcse = np.sqrt(q * (1 - q) / diagnostics.ess_basic(below))
-    assert abs(below.mean() - q) < Z * mcse, f"{what}: {below.mean():.4f} of draws below the exact {q}-quantile"
 
 
 @pytest.mark.parametrize("dataset", ["homework", "small tau"])
@@ -45,9 +33,9 @@ def test_every_method_matches_exact(examples, method, dataset):
     assert post.max_rhat() < 1.01
     theta = ex.mean("theta")
     for j in range(data.J):
-        assert_within_mcse(post["theta"][:, :, j], theta[j], f"{method}, {dataset}: theta[{j + 1}]")
+        assert_mean_agrees(post["theta"][:, :, j], theta[j], f"{method}, {dataset}: theta[{j + 1}]")
     for name in ("mu", "sigma2", "tau2"):
-        assert_within_mcse(post[name], ex.mean(name), f"{method}, {dataset}: {name}")
+        assert_mean_agrees(post[name], ex.mean(name), f"{method}, {dataset}: {name}")
     for q in (0.1, 0.5, 0.9):
         assert_quantile_agrees(post["tau2"], ex.quantile("tau2", q), q, f"{method}, {dataset}: tau2 q={q}")
 
@@ -59,8 +47,8 @@ def test_a_tight_bound_on_tau_is_respected(examples):
     for method in ("noncentred", "interweaving"):
         post = tk.fit_hierarchical(data, draws=5_000, seed=22, method=method, tau2_prior=prior)
         assert post["tau2"].max() < 0.25
-        assert_within_mcse(post["tau2"], ex.mean("tau2"), f"{method}: tau2 under U(0, 0.5)")
-        assert_within_mcse(post["mu"], ex.mean("mu"), f"{method}: mu under U(0, 0.5)")
+        assert_mean_agrees(post["tau2"], ex.mean("tau2"), f"{method}: tau2 under U(0, 0.5)")
+        assert_mean_agrees(post["mu"], ex.mean("mu"), f"{method}: mu under U(0, 0.5)")
 
 
 @pytest.mark.parametrize("method", METHODS)
