@@ -45,7 +45,7 @@ $(SLIDES_NPM): slides/package-lock.json
 
 test: $(VENV)/.stamp-dev $(HUB_PROXY) $(SLIDES_NPM)
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
-		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider
+		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider --durations=15
 
 bench: $(VENV)/.stamp-runtime
 	$(BIN)/python benchmarks/bench_samplers.py
