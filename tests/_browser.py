@@ -1,5 +1,5 @@
 """What the browser tests share: Chromium and its flags, a free port, waiting for a server or a
-condition, and JupyterLab settings that suit a test.
+condition, stopping a server, and JupyterLab settings that suit a test.
 
 Used by test_browser.py (the explorer in JupyterLab), test_jupyterhub.py (a student's link
 through a real hub) and test_slides.py (decks and pages under axe-core).
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -48,6 +49,16 @@ def wait_for_http(url, procs: dict, timeout, what):
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"{what} did not answer at {url} within {timeout:.0f} s")
+
+
+def stop(proc: subprocess.Popen, timeout):
+    """Ask a process we started to stop (SIGTERM), and kill it if it has not within ``timeout`` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_until(condition, *, timeout, what, poll=0.25):

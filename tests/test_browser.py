@@ -36,7 +36,8 @@ import time
 from pathlib import Path
 
 import pytest
-from _browser import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, wait_for_http, wait_until, write_lab_settings
+from _browser import (CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, stop, wait_for_http, wait_until,
+                      write_lab_settings)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05b_shrinkage_explorer.ipynb"
@@ -90,12 +91,7 @@ def lab(tmp_path):
         wait_for_http(f"http://127.0.0.1:{port}/api/status", {"JupyterLab": proc}, SERVER_TIMEOUT, "JupyterLab")
         yield f"http://127.0.0.1:{port}", NOTEBOOK.name, root / NOTEBOOK.name
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=20)
         log.close()
 
 

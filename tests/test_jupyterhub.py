@@ -34,7 +34,8 @@ import time
 from pathlib import Path
 
 import pytest
-from _browser import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, wait_for_http, wait_until, write_lab_settings
+from _browser import (CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, stop, wait_for_http, wait_until,
+                      write_lab_settings)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/01_data.ipynb"
@@ -151,12 +152,7 @@ def _stop_all(procs, seen, tmp_path, psutil):
         p = procs.get(name)
         if p is None:
             continue
-        p.terminate()
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p, timeout=30)
     left = [p for p in seen.values() if p.is_running()]   # is_running: same pid *and* start time
     _signal(left, "terminate", psutil)
     alive = _wait_gone(left, 10, psutil)
