@@ -373,27 +373,46 @@ def pooling_spectrum(labels, tau, means, sample_means, *, emphasis, group="group
     return text + _in_unit(unit)
 
 
+def unit_suffix(unit: str) -> str:
+    """" h" for hours per week (the lecture's data); nothing for other units."""
+    return " h" if unit == "hours per week" else ""
+
+
 def shrinkage_explorer_view(labels, n, before, after, low, high, weight, mu, *, highlight=None,
-                            group="group", unit="") -> str:
-    """Text for ``plots.shrinkage_explorer_view``: the highlighted group's numbers first, then the rest."""
+                            title=None, group="group", unit="") -> str:
+    """Text for ``plots.shrinkage_explorer_view``, which is also the explorer's image: what it
+    draws and its title (the explorer's says how τ was set), the highlighted group, the group
+    pulled furthest, and the range of the estimates and of the sample means."""
     before, after = np.asarray(before, float), np.asarray(after, float)
     n, low, high, weight = (np.asarray(v, float) for v in (n, low, high, weight))
-    d = decimals(np.concatenate([before, after, [mu]]))
-    text = ""
+    u = unit_suffix(unit)
+
+    def hours(value):
+        return f"{value:.1f}{u}"
+
+    g = group
+    text = [f"Each {g}'s sample mean (left) joined by an arrow to its partial-pooling estimate (right), "
+            f"with μ = {hours(mu)} as a dashed line" + (f"; {title}." if title else ".")]
+    toward = int(np.sum(np.abs(after - mu) < np.abs(before - mu)))
+    text.append(f"All {toward} estimates move toward μ." if toward == len(labels)
+                else f"{toward} of the {len(labels)} estimates move toward μ.")
+    pull = np.abs(after - before)
+    far = int(np.argmax(pull))
     if highlight is not None:
         h = highlight
-        text += (f"{_capital(group)} {labels[h]} (n = {int(n[h])}): sample mean {number(before[h], d)}, "
-                 f"partial-pooling estimate {number(after[h], d)} (95% {number(low[h], d)} to "
-                 f"{number(high[h], d)}), weight {float(weight[h]):.2f}; mu is {number(mu, d)}. ")
-    others = [j for j in range(len(before)) if j != highlight]
-    move = np.abs(after - before)
-    toward = sum(abs(after[j] - mu) < abs(before[j] - mu) for j in others)
-    small, big = min(others, key=lambda j: move[j]), max(others, key=lambda j: move[j])
-    text += (f"{'The other' if highlight is not None else 'All'} {len(others)} {group}s' estimates "
-             f"are drawn as arrows from their sample means (left) to their partial-pooling estimates "
-             f"(right); {toward} of them move toward mu, by {number(move[small], d)} "
-             f"({group} {labels[small]}) to {number(move[big], d)} ({group} {labels[big]}).")
-    return text + _in_unit(unit)
+        text.append(f"{_capital(g)} {labels[h]} (highlighted, n = {int(n[h])}) goes from {hours(before[h])} to "
+                    f"{hours(after[h])} (95% interval {low[h]:.1f} to {high[h]:.1f}), weight {weight[h]:.2f}.")
+    if far == highlight:
+        text.append(f"It is pulled furthest of the {len(labels)} {g}s, by {hours(pull[far])}.")
+    else:
+        text.append(f"Pulled furthest: {g} {labels[far]}, from {hours(before[far])} to {hours(after[far])}.")
+    lo, hi = int(np.argmin(after)), int(np.argmax(after))
+    if hours(after[lo]) == hours(after[hi]):
+        estimates = f"All {len(labels)} estimates are {hours(after[lo])} (to one decimal)"
+    else:
+        estimates = f"Estimates range from {hours(after[lo])} ({g} {labels[lo]}) to {hours(after[hi])} ({g} {labels[hi]})"
+    text.append(f"{estimates}; sample means from {hours(before.min())} to {hours(before.max())}.")
+    return " ".join(text) + ("" if u else _in_unit(unit))
 
 
 # =============================================================== storing and showing

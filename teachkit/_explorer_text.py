@@ -1,21 +1,15 @@
-"""The shrinkage explorer in words: its status line and its figure's text alternative.
+"""The shrinkage explorer in words: its status line, and the title that says how τ was set.
 
-Both are computed from the numbers the figure draws (the explorer's estimates
-table, μ and τ), so that a student who cannot see the figure gets what it shows:
-which school is varied and where its estimate lands, where μ lies, which school
-is pulled furthest, and the spread of the estimates.
+Computed from the numbers the figure draws (the explorer's estimates table, μ and τ), so
+that a student who cannot see the figure hears what changed: which school is varied and
+where its estimate lands, where μ lies, and τ. The figure's own text alternative is the
+plot's (:func:`teachkit._alt.shrinkage_explorer_view`), which starts from the same title.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
+from teachkit._alt import unit_suffix
 from teachkit.controls import format_value
-
-
-def unit_suffix(unit: str) -> str:
-    """" h" for hours per week (the lecture's data); nothing for other units."""
-    return " h" if unit == "hours per week" else ""
 
 
 def _hours(value: float, unit: str) -> str:
@@ -44,37 +38,3 @@ def status(result, label: str, group_name: str, unit: str, change: str | None = 
     text = (f"{group_line(result.table, label, group_name, unit)}; μ = {_hours(result.mu, unit)}; "
             f"{tau_phrase(result, unit)}.")
     return f"{change}. {text}" if change else text
-
-
-def figure_alt(result, label: str, group_name: str, unit: str) -> str:
-    """The figure's text alternative: what it draws, the varied group, the group pulled
-    furthest, and the range of the estimates and of the sample means."""
-    table = result.table
-    labels = [str(lab) for lab in table.index]
-    before = np.asarray(table["sample mean"], dtype=float)
-    after = np.asarray(table["partial pooling"], dtype=float)
-    row = table.loc[label]
-    g = group_name
-    pull = np.abs(after - before)
-    far = int(np.argmax(pull))
-    low, high = int(np.argmin(after)), int(np.argmax(after))
-    text = [
-        f"Each {g}'s sample mean (left) joined by an arrow to its partial-pooling estimate (right), "
-        f"with μ = {_hours(result.mu, unit)} as a dashed line; {tau_phrase(result, unit)}.",
-        f"{g.capitalize()} {label} (highlighted, n = {int(row['n'])}) goes from "
-        f"{_hours(row['sample mean'], unit)} to {_hours(row['partial pooling'], unit)} "
-        f"(95% interval {row['95% low']:.1f} to {row['95% high']:.1f}), weight {row['weight']:.2f}.",
-    ]
-    if labels[far] == label:
-        text.append(f"It is pulled furthest of the {len(labels)} {g}s, by {_hours(pull[far], unit)}.")
-    else:
-        text.append(f"Pulled furthest: {g} {labels[far]}, from {_hours(before[far], unit)} to "
-                    f"{_hours(after[far], unit)}.")
-    if _hours(after[low], unit) == _hours(after[high], unit):
-        estimates = f"All {len(labels)} estimates are {_hours(after[low], unit)} (to one decimal)"
-    else:
-        estimates = (f"Estimates range from {_hours(after[low], unit)} ({g} {labels[low]}) to "
-                     f"{_hours(after[high], unit)} ({g} {labels[high]})")
-    text.append(f"{estimates}; sample means from {_hours(before.min(), unit)} to "
-                f"{_hours(before.max(), unit)}.")
-    return " ".join(text)

@@ -16,9 +16,9 @@ it change.
 Every part can be used without a mouse or without seeing it (WCAG 2.1 AA): the
 controls of :mod:`teachkit.controls` are native HTML elements named by their labels
 (sliders announce the value shown, also on a log scale; the toggles are radio
-groups); the figure's alt text and a ``role="status"`` line, both computed from the
-numbers (:mod:`teachkit._explorer_text`), say in words what the figure shows and
-what changed.
+groups); the figure's alt text (the plot's own, from :mod:`teachkit._alt`) and a
+``role="status"`` line (:mod:`teachkit._explorer_text`), both computed from the numbers,
+say in words what the figure shows and what changed.
 
 Values outside what the model accepts (n < 1, τ ≤ 0, a prior bound below 0.01, ...)
 are refused by the control itself: the previous value stays, and a message says
@@ -382,9 +382,7 @@ class ShrinkageExplorer:
         return min(low, self._base_ylim[0]), max(high, self._base_ylim[1])
 
     def _title(self, r) -> str:
-        if r.tau is None:
-            return f"τ learned from the data: posterior median {r.tau_median:.2f}"
-        return f"τ fixed at {r.tau:.3g}"
+        return words.tau_phrase(r, self.data.unit)
 
     def _change_phrase(self, names):
         """What the status line says first: a changed prior, which the numbers alone do not
@@ -439,7 +437,7 @@ class ShrinkageExplorer:
                 self._frame = (key, ax.get_position())
                 fig.set_layout_engine("none")
             fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        alt = words.figure_alt(result, self.controls["school"].value, self.data.group_name, self.data.unit)
+        alt = plots.alt_text(ax)   # the plot's own description, which starts from the title above
         with self.image.hold_sync():   # the picture and its text reach the browser together
             self.image.value = buffer.getvalue()
             self.image.alt = alt

@@ -374,8 +374,8 @@ def test_alt_text_follows_the_figure(data):
     fig.clear()
     plots.shrinkage_explorer_view(est.table, est.mu, "1", ax=fig.add_subplot())
     second = plots.alt_text(fig)
-    assert first.startswith("School 5 (n = 9)") and second.startswith("School 1 (n = 25)")
-    assert "School 5" not in second
+    assert "School 5 (highlighted, n = 9)" in first and "School 1 (highlighted, n = 25)" in second
+    assert "School 5 (highlighted" not in second
 
 
 def test_a_notebook_shows_each_figure_once_with_its_alt_text(tmp_path):

@@ -283,7 +283,7 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
         ax.set_title(title, loc="left", fontsize=_style.BASE_FONT, pad=32)
     _alt.set_alt(ax, _alt.shrinkage_explorer_view(
         labels, n, before, after, table["95% low"], table["95% high"], table["weight"], mu, highlight=h,
-        group=group, unit=unit))
+        title=title, group=group, unit=unit))
     return ax, arrows
 
 
