@@ -1,4 +1,4 @@
-"""Fixtures shared by the packaging tests: the wheel and sdist built from this checkout."""
+"""Fixtures shared by the tests: the lecture's data, and the wheel and sdist built from this checkout."""
 
 import subprocess
 import sys
@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
+import teachkit as tk
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def data():
+    """The homework data, loaded once per test module (so no module sees another's changes)."""
+    return tk.load_homework()
 
 
 @pytest.fixture(scope="session")

@@ -18,11 +18,6 @@ HOFF = dict(mu_prior=tk.Normal(7, 5), sigma2_prior=tk.InverseGamma.hoff(2, 15),
 
 # ------------------------------------------------------------------ right answers
 @pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
-@pytest.fixture(scope="module")
 def fits(data):
     rng = np.random.default_rng(SEED)
     return {

@@ -11,11 +11,6 @@ from teachkit.priors import InverseGamma, Normal, UniformSD
 HOFF = dict(mu_prior=Normal(7, 5), tau2_prior=InverseGamma(1, 10), sigma2_prior=InverseGamma(1, 15))
 
 
-@pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
 
 
 @pytest.mark.parametrize("sigma2_prior", [InverseGamma(0.01, 0.01), UniformSD(1000)], ids=str)

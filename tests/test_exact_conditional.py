@@ -8,14 +8,8 @@ import numpy as np
 import pytest
 from scipy import optimize, special
 
-import teachkit as tk
 from teachkit import exact
 from teachkit.priors import InverseGamma, Normal, UniformSD
-
-
-@pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
 
 
 def brute_force(data, tau, mu_prior=Normal(0, 1000**2), n_s=500, n_mu=1500):

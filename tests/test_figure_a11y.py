@@ -68,11 +68,6 @@ def test_wcag_arithmetic_matches_known_values():
 
 # ------------------------------------------------------------------ the figures
 @pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
-@pytest.fixture(scope="module")
 def fits(data):
     rng = np.random.default_rng(20261128)
     kw = dict(draws=DRAWS, warmup=WARMUP, chains=CHAINS)

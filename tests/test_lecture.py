@@ -28,11 +28,6 @@ import teachkit as tk
 from teachkit import exact
 
 
-@pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
 def test_model_1(data):
     ex = exact.complete_pooling(data)
     assert ex.quantile("sigma2", 0.5) == pytest.approx(16.95, abs=0.05)

@@ -17,11 +17,6 @@ FITS = {
 }
 
 
-@pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
 @pytest.mark.parametrize("name", FITS)
 def test_shapes_and_names(data, name):
     post = FITS[name](data, draws=300, warmup=50, chains=3, seed=1)

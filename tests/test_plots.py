@@ -25,11 +25,6 @@ DRAWS, WARMUP, CHAINS = 1000, 200, 4
 
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
-@pytest.fixture(scope="module")
 def no_pooling(data):
     return tk.fit_no_pooling(data, draws=DRAWS, warmup=WARMUP, chains=CHAINS, seed=1)
 

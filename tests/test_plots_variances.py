@@ -12,11 +12,6 @@ import teachkit as tk  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
-@pytest.fixture(scope="module")
 def model4(data):
     return tk.fit_school_variances(data, draws=1500, seed=11, nu0_max=200)
 

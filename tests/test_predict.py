@@ -15,11 +15,6 @@ POINTS = (0.05, 0.25, 0.5, 0.75, 0.95)  # check the CDF at these quantiles of th
 
 
 @pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
-@pytest.fixture(scope="module")
 def model3(data):
     return tk.fit_hierarchical(data, draws=5000, chains=4, seed=1)
 

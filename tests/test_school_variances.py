@@ -14,11 +14,6 @@ from teachkit.priors import DiscreteExponential, Gamma, InverseGamma, Normal, Un
 
 
 @pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
-@pytest.fixture(scope="module")
 def post(data):
     return tk.fit_school_variances(data, draws=1000, warmup=200, chains=3, seed=1, nu0_max=300)
 

@@ -19,11 +19,6 @@ from teachkit.priors import InverseGamma, Normal, UniformSD  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
-@pytest.fixture(scope="module")
 def hierarchical(data):
     return tk.fit_hierarchical(data, draws=2000, warmup=500, chains=4, seed=3)
 

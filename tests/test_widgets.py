@@ -22,11 +22,6 @@ from teachkit.priors import InverseGamma, Normal, UniformSD  # noqa: E402
 from teachkit.widgets import ShrinkageExplorer  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def data():
-    return tk.load_homework()
-
-
 @pytest.fixture
 def explorer(data):
     return ShrinkageExplorer(data)
