@@ -378,6 +378,11 @@ def unit_suffix(unit: str) -> str:
     return " h" if unit == "hours per week" else ""
 
 
+def hours(value: float, unit: str) -> str:
+    """A value to one decimal with its unit's suffix, as the explorer's texts write it: "10.4 h"."""
+    return f"{value:.1f}{unit_suffix(unit)}"
+
+
 def shrinkage_explorer_view(labels, n, before, after, low, high, weight, mu, *, highlight=None,
                             title=None, group="group", unit="") -> str:
     """Text for ``plots.shrinkage_explorer_view``, which is also the explorer's image: what it
@@ -385,14 +390,10 @@ def shrinkage_explorer_view(labels, n, before, after, low, high, weight, mu, *, 
     pulled furthest, and the range of the estimates and of the sample means."""
     before, after = np.asarray(before, float), np.asarray(after, float)
     n, low, high, weight = (np.asarray(v, float) for v in (n, low, high, weight))
-    u = unit_suffix(unit)
-
-    def hours(value):
-        return f"{value:.1f}{u}"
 
     g = group
     text = [f"Each {g}'s sample mean (left) joined by an arrow to its partial-pooling estimate (right), "
-            f"with μ = {hours(mu)} as a dashed line" + (f"; {title}." if title else ".")]
+            f"with μ = {hours(mu, unit)} as a dashed line" + (f"; {title}." if title else ".")]
     toward = int(np.sum(np.abs(after - mu) < np.abs(before - mu)))
     text.append(f"All {toward} estimates move toward μ." if toward == len(labels)
                 else f"{toward} of the {len(labels)} estimates move toward μ.")
@@ -400,19 +401,21 @@ def shrinkage_explorer_view(labels, n, before, after, low, high, weight, mu, *, 
     far = int(np.argmax(pull))
     if highlight is not None:
         h = highlight
-        text.append(f"{_capital(g)} {labels[h]} (highlighted, n = {int(n[h])}) goes from {hours(before[h])} to "
-                    f"{hours(after[h])} (95% interval {low[h]:.1f} to {high[h]:.1f}), weight {weight[h]:.2f}.")
+        text.append(f"{_capital(g)} {labels[h]} (highlighted, n = {int(n[h])}) goes from "
+                    f"{hours(before[h], unit)} to {hours(after[h], unit)} "
+                    f"(95% interval {low[h]:.1f} to {high[h]:.1f}), weight {weight[h]:.2f}.")
     if far == highlight:
-        text.append(f"It is pulled furthest of the {len(labels)} {g}s, by {hours(pull[far])}.")
+        text.append(f"It is pulled furthest of the {len(labels)} {g}s, by {hours(pull[far], unit)}.")
     else:
-        text.append(f"Pulled furthest: {g} {labels[far]}, from {hours(before[far])} to {hours(after[far])}.")
+        text.append(f"Pulled furthest: {g} {labels[far]}, from {hours(before[far], unit)} to {hours(after[far], unit)}.")
     lo, hi = int(np.argmin(after)), int(np.argmax(after))
-    if hours(after[lo]) == hours(after[hi]):
-        estimates = f"All {len(labels)} estimates are {hours(after[lo])} (to one decimal)"
+    if hours(after[lo], unit) == hours(after[hi], unit):
+        estimates = f"All {len(labels)} estimates are {hours(after[lo], unit)} (to one decimal)"
     else:
-        estimates = f"Estimates range from {hours(after[lo])} ({g} {labels[lo]}) to {hours(after[hi])} ({g} {labels[hi]})"
-    text.append(f"{estimates}; sample means from {hours(before.min())} to {hours(before.max())}.")
-    return " ".join(text) + ("" if u else _in_unit(unit))
+        estimates = (f"Estimates range from {hours(after[lo], unit)} ({g} {labels[lo]}) to "
+                     f"{hours(after[hi], unit)} ({g} {labels[hi]})")
+    text.append(f"{estimates}; sample means from {hours(before.min(), unit)} to {hours(before.max(), unit)}.")
+    return " ".join(text) + ("" if unit_suffix(unit) else _in_unit(unit))
 
 
 # =============================================================== storing and showing

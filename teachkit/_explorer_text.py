@@ -8,12 +8,9 @@ plot's (:func:`teachkit._alt.shrinkage_explorer_view`), which starts from the sa
 
 from __future__ import annotations
 
+from teachkit._alt import hours as _hours
 from teachkit._alt import unit_suffix
 from teachkit.controls import format_value
-
-
-def _hours(value: float, unit: str) -> str:
-    return f"{value:.1f}{unit_suffix(unit)}"
 
 
 def tau_phrase(result, unit: str) -> str:
