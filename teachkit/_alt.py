@@ -474,11 +474,62 @@ def install_formatter() -> bool:
         alt = get_alt(fig)
         if not alt or result is None:
             return result
+        extra = {"alt": alt}
+        legend = legend_entries(fig)
+        if legend:
+            extra["legend"] = legend
         if isinstance(result, tuple):
             data, metadata = result
-            return data, {**(metadata or {}), "alt": alt}
-        return result, {"alt": alt}
+            return data, {**(metadata or {}), **extra}
+        return result, extra
 
     with_alt._teachkit_alt = True
     png.for_type(Figure, with_alt)
     return True
+
+
+# ================================================== what the legends say, for the prose test
+def colour_name(colour) -> str:
+    """The name of one of teachkit's colours (``_style``), as prose should call it; else its hex code."""
+    from matplotlib.colors import to_hex
+
+    from teachkit import _style
+
+    names = {to_hex(v): k for k, v in _style.OKABE_ITO.items()}
+    names.update({to_hex(_style.NEUTRAL): "dark grey", to_hex(_style.ARROW): "grey",
+                  to_hex(_style.LEADER): "grey", to_hex(_style.LIGHT): "light grey"})
+    code = to_hex(colour, keep_alpha=False)
+    return names.get(code, code)
+
+
+def _handle_colour(handle):
+    """The colour a legend key shows: a line's colour, else a patch's or a collection's fill or edge."""
+    import numpy as np
+
+    if hasattr(handle, "get_color") and not hasattr(handle, "get_facecolor"):
+        return handle.get_color()
+    for get in ("get_facecolor", "get_edgecolor", "get_color"):
+        colour = getattr(handle, get, lambda: None)()
+        colour = np.atleast_2d(colour) if colour is not None and not isinstance(colour, str) else colour
+        if isinstance(colour, str):
+            return colour
+        if colour is not None and len(colour) and colour[0][-1] > 0:
+            return tuple(colour[0])
+    return None
+
+
+def legend_entries(fig) -> list[dict]:
+    """Every legend entry of a figure as ``{"label": ..., "colour": ...}`` (colours by name).
+
+    Stored beside the alt text in a notebook's output metadata, so that a test can check
+    that the words of the prose ("no pooling in vermillion") match what the legend shows.
+    """
+    legends = [ax.get_legend() for ax in fig.axes] + list(getattr(fig, "legends", []))
+    entries = []
+    for legend in legends:
+        if legend is None:
+            continue
+        for handle, text in zip(legend.legend_handles, legend.get_texts()):
+            colour = _handle_colour(handle) if handle is not None else None
+            entries.append({"label": text.get_text(), "colour": colour_name(colour) if colour is not None else ""})
+    return entries

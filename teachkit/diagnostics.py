@@ -46,6 +46,8 @@ __all__ = [
     "ess_mean",
     "mcse_mean",
     "rhat",
+    "check_convergence",
+    "ConvergenceReport",
 ]
 
 #: Fewest draws per chain the ESS, MCSE and R-hat functions accept. Each chain
@@ -363,3 +365,75 @@ def rhat(x) -> float:
         return bulk
     tail = _potential_scale_reduction(_rank_normalise(folded))
     return max(bulk, tail)
+
+
+# ------------------------------------------------------------- the check a notebook runs
+#: The thresholds of :func:`check_convergence`: R-hat below 1.01 (Vehtari et al. 2021), and at
+#: least 100 effective draws per chain (400 for 4 chains), enough for an interval's ends.
+RHAT_LIMIT = 1.01
+ESS_PER_CHAIN = 100
+
+
+class ConvergenceReport:
+    """What :func:`check_convergence` found: ``ok`` is True when every parameter passed;
+    shown as one line per fit (✓ with the worst R-hat and ESS, or ✗ with what to do)."""
+
+    def __init__(self, lines, ok):
+        self.lines, self.ok = list(lines), bool(ok)
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        return "\n".join(self.lines)
+
+
+def check_convergence(*posteriors, names=None, labels=None, rhat_limit=RHAT_LIMIT,
+                      ess_per_chain=ESS_PER_CHAIN) -> ConvergenceReport:
+    """Check that the chains of each fit agree (R-hat) and are worth enough draws (bulk ESS).
+
+    Returns a :class:`ConvergenceReport`, shown as one line per fit: ✓ with the largest
+    R-hat and the smallest bulk ESS, or ✗ naming the parameter that failed, by how much,
+    and what to do. It never raises on a failed check (a notebook goes on, and says so);
+    it raises ``ValueError`` only when asked something it cannot check.
+
+        tk.diagnostics.check_convergence(post)
+        ✓ partial pooling: largest R-hat 1.002 (below 1.01), smallest bulk ESS 4,544 (above 400)
+    """
+    if not posteriors:
+        raise ValueError("check_convergence: give at least one Posterior")
+    if labels is not None and len(labels) != len(posteriors):
+        raise ValueError(f"check_convergence: {len(labels)} labels for {len(posteriors)} posteriors")
+    if not 1 < rhat_limit < 2:
+        raise ValueError(f"check_convergence: rhat_limit must lie between 1 and 2, got {rhat_limit!r}")
+    lines, ok = [], True
+    for k, post in enumerate(posteriors):
+        if not hasattr(post, "scalars"):
+            raise ValueError(f"check_convergence: argument {k + 1} is a {type(post).__name__}, not a Posterior")
+        label = labels[k] if labels is not None else _model_name(post)
+        rhats = {name: rhat(x) for name, x in post.scalars(names)}
+        ess = {name: ess_bulk(x) for name, x in post.scalars(names)}
+        worst_rhat = max(rhats, key=rhats.get)
+        worst_ess = min(ess, key=ess.get)
+        need = ess_per_chain * post.nchains
+        problems = []
+        if rhats[worst_rhat] >= rhat_limit:
+            problems.append(f"R-hat of {worst_rhat} is {rhats[worst_rhat]:.3f}, not below {rhat_limit}: "
+                            f"its {post.nchains} chains have not agreed yet")
+        if ess[worst_ess] < need:
+            problems.append(f"bulk ESS of {worst_ess} is {ess[worst_ess]:,.0f}, below {need:,}: "
+                            "too few effective draws for its intervals")
+        if problems:
+            ok = False
+            lines.append(f"✗ {label}: " + "; ".join(problems) + ". Draw more (a larger draws=), "
+                         "and if that does not help, see notebook 08 for a sampler that mixes better.")
+        else:
+            lines.append(f"✓ {label}: largest R-hat {rhats[worst_rhat]:.3f} (below {rhat_limit}), "
+                         f"smallest bulk ESS {ess[worst_ess]:,.0f} (above {need:,})")
+    return ConvergenceReport(lines, ok)
+
+
+def _model_name(post) -> str:
+    from teachkit._style import MODEL_NAMES
+
+    return MODEL_NAMES.get(post.model, post.model)
