@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 links = runpy.run_path(str(ROOT / "tools" / "notebook_links.py"))
 REPO = links["repository"]()
+TAG = links["release_tag"]()
 LECTURES = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 STUDENTS = sorted((ROOT / "notebooks" / "exercises").glob("ex*.ipynb"))
 SOLUTIONS = sorted((ROOT / "notebooks" / "exercises" / "solutions").glob("ex*.ipynb"))
@@ -57,7 +58,7 @@ def test_badges_first_and_setup_before_any_other_code(path):
     setup = next(c for c in cells if c["cell_type"] == "code")
     assert setup["id"] == "colab-setup" and setup["metadata"]["tags"] == ["colab-setup"]
     assert setup["metadata"]["slideshow"]["slide_type"] == "skip"
-    assert f'"teachkit @ git+https://github.com/{owner}/{repo}@{branch}"' in source(setup)
+    assert f'"teachkit @ git+https://github.com/{owner}/{repo}@{TAG}"' in source(setup)
     assert not setup.get("outputs"), "off Colab the set-up cell prints nothing"
 
 
@@ -92,7 +93,7 @@ def test_setup_cell_on_colab_installs_teachkit_alone(monkeypatch, version):
     assert len(calls) == 1
     cmd, kw = calls[0]
     assert cmd[:4] == [sys.executable, "-m", "pip", "install"] and kw == {"check": True}
-    assert cmd[-1] == f"teachkit @ git+https://github.com/{owner}/{repo}@{branch}"
+    assert cmd[-1] == f"teachkit @ git+https://github.com/{owner}/{repo}@{TAG}"
     assert not {"-e", "--editable", "-r", "--requirement"} & set(cmd)
     # the explorer is an anywidget: Colab draws it only with its custom widget manager
     assert enabled == [True]
@@ -124,11 +125,25 @@ def test_a_changed_address_is_noticed_and_written_once(tmp_path):
     assert len(script["write"](root)) == managed
     assert script["write"](root) == [] and script["differing"](root) == []   # idempotent
     nb = load(root / "notebooks" / "05b_shrinkage_explorer.ipynb")
-    assert "git+https://github.com/someone/fork@spring-2027" in source(nb["cells"][3])
+    assert f"git+https://github.com/someone/fork@{TAG}" in source(nb["cells"][3])
     assert "[colab]: https://colab.research.google.com/github/someone/fork/blob/spring-2027/notebooks/01_data.ipynb" \
         in (root / "README.md").read_text()
     ids = [c["id"] for c in nb["cells"]]
     assert ids.count("teachkit-badges") == 1 and ids.count("colab-setup") == 1
+
+
+def test_a_new_version_installs_its_own_tag_on_colab(tmp_path):
+    root = _copy(tmp_path)
+    toml = root / "pyproject.toml"
+    toml.write_text(toml.read_text().replace(f'version = "{TAG[1:]}"', 'version = "9.8.7"', 1))
+    script = runpy.run_path(str(root / "tools" / "notebook_links.py"))
+    assert script["release_tag"](toml) == "v9.8.7"
+    script["write"](root)
+    nb = load(root / "notebooks" / "01_data.ipynb")
+    setup = next(c for c in nb["cells"] if c.get("id") == "colab-setup")
+    assert '"teachkit @ git+https://github.com/teachkit-org/teachkit@v9.8.7"' in source(setup)
+    assert "@main" not in source(setup)
+    assert 'teachkit @ git+https://github.com/teachkit-org/teachkit@v9.8.7"' in (root / "README.md").read_text()
 
 
 def test_an_edited_badge_is_reported(tmp_path):

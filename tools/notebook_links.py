@@ -13,7 +13,8 @@ exercise solution (notebooks/exercises/solutions/ex*.ipynb):
   student version, which is what a class gets);
 * a code cell (id ``colab-setup``) before the first other code cell, which acts only on
   Google Colab (``'google.colab' in sys.modules``): it pip-installs teachkit from the
-  repository (not editable, no requirements.txt, so no runtime restart), and in a
+  repository at the release tag ``v<version>`` (pyproject's version: the code the stored
+  outputs were made with; not editable, no requirements.txt, so no runtime restart), and in a
   notebook that shows a widget, turns on Colab's widget manager when ipywidgets 8 is
   what Colab has (Colab draws its own ipywidgets 7 widgets without it).
 
@@ -58,6 +59,19 @@ def repository(pyproject: Path = ROOT / "pyproject.toml") -> tuple[str, str, str
     return match["owner"], match["repo"], match["branch"]
 
 
+def release_tag(pyproject: Path = ROOT / "pyproject.toml") -> str:
+    """The git tag of the release whose teachkit made the notebooks' outputs: ``v`` + pyproject's version.
+
+    The Colab set-up cell and the README's pip lines install teachkit at this tag, not at a
+    branch, so that what a student installs is the code the stored outputs and the prose
+    were made with. Publishing it is part of a release (README, "Releasing").
+    """
+    version = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"].get("version", "")
+    if not re.fullmatch(r"\d+\.\d+\.\d+\S*", version):
+        raise ValueError(f"{pyproject}: [project] version must look like 1.2.3, got {version!r}")
+    return f"v{version}"
+
+
 def binder_url(repo, path: str) -> str:
     owner, name, branch = repo
     return f"https://mybinder.org/v2/gh/{owner}/{name}/{branch}?urlpath=lab/tree/{path}"
@@ -73,8 +87,8 @@ def badges_source(repo, path: str) -> str:
             f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(repo, path)})")
 
 
-def setup_source(repo, widgets: bool) -> str:
-    owner, name, branch = repo
+def setup_source(repo, widgets: bool, tag: str) -> str:
+    owner, name, _ = repo
     lines = [
         "# Google Colab only (elsewhere this cell does nothing): install teachkit, which brings",
         "# its data. Colab's numpy, pandas, scipy, matplotlib and ipywidgets are recent enough:",
@@ -86,7 +100,7 @@ def setup_source(repo, widgets: bool) -> str:
         "    import subprocess",
         "",
         '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",',
-        f'                    "teachkit @ git+https://github.com/{owner}/{name}@{branch}"], check=True)',
+        f'                    "teachkit @ git+https://github.com/{owner}/{name}@{tag}"], check=True)',
         "    importlib.invalidate_caches()",
     ]
     if widgets:
@@ -110,14 +124,14 @@ def _uses_widgets(nb) -> bool:
                for c in nb["cells"] if c.get("id") != SETUP_ID)
 
 
-def with_links(nb: dict, repo, path: str) -> dict:
+def with_links(nb: dict, repo, path: str, tag: str) -> dict:
     """``nb`` with its badge cell and Colab set-up cell as they should be (a new dict)."""
     old = {c.get("id"): c for c in nb["cells"] if c.get("id") in (BADGES_ID, SETUP_ID)}
     cells = [c for c in nb["cells"] if c.get("id") not in (BADGES_ID, SETUP_ID)]
     badges = {"cell_type": "markdown", "id": BADGES_ID, "metadata": _meta(BADGES_ID),
               "source": _lines(badges_source(repo, path))}
     setup = {"cell_type": "code", "execution_count": None, "id": SETUP_ID, "metadata": _meta(SETUP_ID),
-             "outputs": [], "source": _lines(setup_source(repo, _uses_widgets(nb)))}
+             "outputs": [], "source": _lines(setup_source(repo, _uses_widgets(nb), tag))}
     kept = old.get(SETUP_ID)
     if kept is not None and _source(kept) == _source(setup) and kept.get("metadata", {}).get("tags") == [SETUP_ID]:
         setup = {**kept, "metadata": {**kept["metadata"], **_meta(SETUP_ID)}}   # keep its outputs
@@ -139,16 +153,17 @@ def notebooks(root: Path = ROOT) -> list[tuple[Path, str]]:
     return out
 
 
-def readme_text(text: str, repo) -> str:
-    """README text with its [binder]: and [colab]: reference links pointing at notebook 01."""
+def readme_text(text: str, repo, tag: str) -> str:
+    """README text with its [binder]: and [colab]: reference links pointing at notebook 01,
+    and its pip installs from the repository at the release ``tag``."""
     first = "notebooks/01_data.ipynb"
     for name, url in (("binder", binder_url(repo, first)), ("colab", colab_url(repo, first))):
         text, count = re.subn(rf"^\[{name}\]: \S+$", f"[{name}]: {url}", text, flags=re.M)
         if count != 1:
             raise ValueError(f"README.md must have exactly one `[{name}]: URL` line, found {count}")
-    owner, name, branch = repo   # and every pip install from the repository
+    owner, name, _ = repo   # and every pip install from the repository, at the release tag
     return re.sub(r"git\+https://github\.com/[\w.-]+/[\w.-]+@[\w./-]+(?=\")",
-                  f"git+https://github.com/{owner}/{name}@{branch}", text)
+                  f"git+https://github.com/{owner}/{name}@{tag}", text)
 
 
 def expected(root: Path = ROOT) -> dict[Path, str]:
@@ -159,17 +174,18 @@ def expected(root: Path = ROOT) -> dict[Path, str]:
     finally:
         sys.path.pop(0)
     repo = repository(root / "pyproject.toml")
+    tag = release_tag(root / "pyproject.toml")
     out = {}
     solutions = {}
     for path, address in notebooks(root):
-        nb = with_links(json.loads(path.read_text(encoding="utf-8")), repo, address)
+        nb = with_links(json.loads(path.read_text(encoding="utf-8")), repo, address, tag)
         out[path] = dumps(nb)
         if path.parent.name == "solutions":
             solutions[path.name] = nb
     for name, nb in solutions.items():        # what `make exercises` would build from them
         out[root / "notebooks" / "exercises" / name] = exercises.dumps(exercises.student_notebook(nb))
     readme = root / "README.md"
-    out[readme] = readme_text(readme.read_text(encoding="utf-8"), repo)
+    out[readme] = readme_text(readme.read_text(encoding="utf-8"), repo, tag)
     return out
 
 
