@@ -53,6 +53,9 @@ ALLOWED = {
     "8.5": "a citation: Hoff's section 8.5",
     "168": "a fact: a week has 7 × 24 = 168 hours",
     "1.96": "the 97.5% quantile of the standard normal",
+    "95": "the level of an interval (95%)",
+    "2.5": "the lower quantile of a 95% interval (2.5%)",
+    "97.5": "the upper quantile of a 95% interval (97.5%)",
 }
 
 # A number: digits with optional thousands separators and decimals, optionally a percent.
