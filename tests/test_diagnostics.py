@@ -280,3 +280,46 @@ def test_import_does_not_load_scipy_and_use_does_not_load_scipy_stats():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+# ------------------------------------------------------------- check_convergence
+def _posterior(chains, model="hierarchical"):
+    from teachkit.posterior import Posterior
+
+    chains = np.asarray(chains, dtype=float)
+    return Posterior(draws={"mu": chains, "tau2": np.exp(chains)}, warmup_draws={}, model=model, priors={})
+
+
+def test_check_convergence_passes_well_mixed_chains_and_names_the_worst():
+    rng = np.random.default_rng(3)
+    report = dg.check_convergence(_posterior(rng.normal(size=(4, 1000))))
+    assert report.ok and bool(report)
+    assert repr(report).startswith("✓ partial pooling: largest R-hat 1.0")
+    assert "(below 1.01)" in repr(report) and "(above 400)" in repr(report)
+
+
+def test_check_convergence_flags_chains_that_disagree_and_says_what_to_do():
+    rng = np.random.default_rng(4)
+    chains = rng.normal(size=(4, 1000)) + np.array([0.0, 0.0, 0.0, 3.0])[:, None]   # one chain elsewhere
+    report = dg.check_convergence(_posterior(chains), labels=["my fit"])
+    assert not report.ok
+    text = repr(report)
+    assert text.startswith("✗ my fit: R-hat of ") and "not below 1.01" in text and "Draw more" in text
+
+
+def test_check_convergence_flags_too_few_effective_draws_even_when_rhat_passes():
+    rng = np.random.default_rng(5)
+    ar = np.zeros((4, 2000))
+    for t in range(1, 2000):                       # AR(1) with coefficient 0.995: slow, but stationary
+        ar[:, t] = 0.995 * ar[:, t - 1] + rng.normal(size=4) * np.sqrt(1 - 0.995**2)
+    report = dg.check_convergence(_posterior(ar), rhat_limit=1.5)
+    assert not report.ok and "bulk ESS of" in repr(report) and "below 400" in repr(report)
+
+
+def test_check_convergence_refuses_what_it_cannot_check():
+    with pytest.raises(ValueError, match="at least one Posterior"):
+        dg.check_convergence()
+    with pytest.raises(ValueError, match="argument 1 is a ndarray"):
+        dg.check_convergence(np.zeros((4, 100)))
+    with pytest.raises(ValueError, match="2 labels for 1 posteriors"):
+        dg.check_convergence(_posterior(np.zeros((4, 100)) + np.arange(100)), labels=["a", "b"])

@@ -392,6 +392,22 @@ def test_a_notebook_shows_each_figure_once_with_its_alt_text(tmp_path):
     assert alts[0].startswith("Scatter plot of each school's sample mean") and is_full_sentence(alts[0])
     assert alts[1] is None
     assert alts[2].startswith("All 165 observations") and is_full_sentence(alts[2])
+    # what the legends say travels with the alt text, for the prose test (tests/test_prose.py)
+    legends = [i[0].get("metadata", {}).get("image/png", {}).get("legend") for i in images[1:]]
+    assert legends[1] is None
+    assert {"label", "colour"} <= set(legends[0][0]) and all(e["colour"] for e in legends[0])
+
+
+def test_legend_entries_name_the_colours_prose_may_use(fits):
+    """The legend of a two-model caterpillar plot, as tools/prose.py reads it: each model's
+    label with its palette colour by name; a colour outside the palette by its hex code."""
+    from teachkit import _alt
+
+    ax, _ = plots.caterpillar(fits["none"], "theta", compare=fits["hier"], ref="mu")
+    entries = {e["label"]: e["colour"] for e in _alt.legend_entries(ax.figure)}
+    assert entries["no pooling"] == "vermillion" and entries["partial pooling"] == "blue"
+    assert _alt.colour_name("#123456") == "#123456" and _alt.colour_name("#CC79A7") == "reddish purple"
+    plt.close(ax.figure)
 
 
 def test_explorer_snapshot_carries_the_alt_text_of_what_it_shows(data):
