@@ -121,21 +121,23 @@ def _capital(text) -> str:
 
 
 # =============================================================== the describers
-def data_overview(labels, n, means, lows, highs, overall, *, group="group", value="value", unit="") -> str:
-    """Text for ``plots.data_overview``: group means (range and where), overall mean, widest spread."""
-    means, n = np.asarray(means, float), np.asarray(n, int)
-    lows, highs = np.asarray(lows, float), np.asarray(highs, float)
+def data_overview(labels, n, means, sds, overall, *, group="group", value="value", unit="") -> str:
+    """Text for ``plots.data_overview``: group means (range and where), overall mean, largest sd.
+
+    The spread is told by the standard deviations, not by each group's lowest and highest
+    value: a summary the data's publisher gives (the homework data are rebuilt from n, mean
+    and sd, so their single values, and with them the boxes and the ranges, are invented)."""
+    means, n, sds = np.asarray(means, float), np.asarray(n, int), np.asarray(sds, float)
     d = decimals(np.concatenate([means, [overall]]))
     lo, hi = int(np.argmin(means)), int(np.argmax(means))
-    wide = int(np.argmax(highs - lows))
+    wide = int(np.argmax(sds))
     return (
         f"All {n.sum():,} observations of {value} as dots, in {len(n)} columns, one per {group}, "
         f"each column with a box around its middle half and a diamond at the {group}'s mean. "
         f"The {group} means run from {number(means[lo], d)} ({group} {labels[lo]}, n = {n[lo]}) to "
         f"{number(means[hi], d)} ({group} {labels[hi]}, n = {n[hi]}); the mean of all "
         f"{n.sum():,} is {number(overall, d)} (dashed line). "
-        f"The widest spread is in {group} {labels[wide]}, from {number(lows[wide], d)} to "
-        f"{number(highs[wide], d)}.{_in_unit(unit)}"
+        f"The largest standard deviation is {group} {labels[wide]}'s, {number(sds[wide], 2)}.{_in_unit(unit)}"
     )
 
 

@@ -368,8 +368,9 @@ def rhat(x) -> float:
 
 
 # ------------------------------------------------------------- the check a notebook runs
-#: The thresholds of :func:`check_convergence`: R-hat below 1.01 (Vehtari et al. 2021), and at
-#: least 100 effective draws per chain (400 for 4 chains), enough for an interval's ends.
+#: The thresholds of :func:`check_convergence`, after Vehtari et al. (2021): R-hat below 1.01,
+#: and at least 100 effective draws per chain (400 for 4 chains) in the bulk, for means and
+#: medians, and in the tails, for the ends of intervals.
 RHAT_LIMIT = 1.01
 ESS_PER_CHAIN = 100
 
@@ -390,15 +391,16 @@ class ConvergenceReport:
 
 def check_convergence(*posteriors, names=None, labels=None, rhat_limit=RHAT_LIMIT,
                       ess_per_chain=ESS_PER_CHAIN) -> ConvergenceReport:
-    """Check that the chains of each fit agree (R-hat) and are worth enough draws (bulk ESS).
+    """Check that the chains of each fit agree (R-hat) and are worth enough draws (bulk and tail ESS).
 
     Returns a :class:`ConvergenceReport`, shown as one line per fit: ✓ with the largest
-    R-hat and the smallest bulk ESS, or ✗ naming the parameter that failed, by how much,
-    and what to do. It never raises on a failed check (a notebook goes on, and says so);
-    it raises ``ValueError`` only when asked something it cannot check.
+    R-hat and the smallest bulk and tail ESS, or ✗ naming the parameter that failed, by how
+    much, and what to do. It never raises on a failed check (a notebook goes on, and says
+    so); it raises ``ValueError`` only when asked something it cannot check. Passing is
+    necessary, not sufficient: chains that crawl the same way can pass (notebook 08).
 
         tk.diagnostics.check_convergence(post)
-        ✓ partial pooling: largest R-hat 1.002 (below 1.01), smallest bulk ESS 4,544 (above 400)
+        ✓ partial pooling: largest R-hat 1.002 (below 1.01), smallest ESS 4,544 bulk, 3,121 tail (above 400)
     """
     if not posteriors:
         raise ValueError("check_convergence: give at least one Posterior")
@@ -411,25 +413,35 @@ def check_convergence(*posteriors, names=None, labels=None, rhat_limit=RHAT_LIMI
         if not hasattr(post, "scalars"):
             raise ValueError(f"check_convergence: argument {k + 1} is a {type(post).__name__}, not a Posterior")
         label = labels[k] if labels is not None else _model_name(post)
-        rhats = {name: rhat(x) for name, x in post.scalars(names)}
-        ess = {name: ess_bulk(x) for name, x in post.scalars(names)}
+        rhats, bulk, tail = {}, {}, {}
+        for name, x in post.scalars(names):
+            rhats[name], bulk[name] = rhat(x), ess_bulk(x)
+            try:
+                tail[name] = ess_tail(x)
+            except DiagnosticError:   # a discrete parameter whose 95% quantile is its largest value
+                pass
         worst_rhat = max(rhats, key=rhats.get)
-        worst_ess = min(ess, key=ess.get)
+        worst_bulk = min(bulk, key=bulk.get)
+        worst_tail = min(tail, key=tail.get) if tail else None
         need = ess_per_chain * post.nchains
         problems = []
         if rhats[worst_rhat] >= rhat_limit:
             problems.append(f"R-hat of {worst_rhat} is {rhats[worst_rhat]:.3f}, not below {rhat_limit}: "
                             f"its {post.nchains} chains have not agreed yet")
-        if ess[worst_ess] < need:
-            problems.append(f"bulk ESS of {worst_ess} is {ess[worst_ess]:,.0f}, below {need:,}: "
-                            "too few effective draws for its intervals")
+        if bulk[worst_bulk] < need:
+            problems.append(f"bulk ESS of {worst_bulk} is {bulk[worst_bulk]:,.0f}, below {need:,}: "
+                            "too few effective draws for its mean")
+        if worst_tail is not None and tail[worst_tail] < need:
+            problems.append(f"tail ESS of {worst_tail} is {tail[worst_tail]:,.0f}, below {need:,}: "
+                            "too few effective draws for the ends of its intervals")
         if problems:
             ok = False
             lines.append(f"✗ {label}: " + "; ".join(problems) + ". Draw more (a larger draws=), "
-                         "and if that does not help, see notebook 08 for a sampler that mixes better.")
+                         "or use a sampler that mixes better (method=\"interweaving\", notebook 08).")
         else:
+            tail_text = f", {tail[worst_tail]:,.0f} tail" if worst_tail is not None else ""
             lines.append(f"✓ {label}: largest R-hat {rhats[worst_rhat]:.3f} (below {rhat_limit}), "
-                         f"smallest bulk ESS {ess[worst_ess]:,.0f} (above {need:,})")
+                         f"smallest ESS {bulk[worst_bulk]:,.0f} bulk{tail_text} (above {need:,})")
     return ConvergenceReport(lines, ok)
 
 

@@ -554,3 +554,101 @@ def test_school_variances_shrinkage_names_one_minus(capsys, right):
     assert not ok and "1 − the shrinkage" in out
     ok, out = run(capsys, "school_variances_shrinkage", shrink3 + 0.3, shrink4)
     assert not ok and "Model 3: yours" in out
+
+
+# ------------------------------------------------------------------ messages and tolerances after the exercises' review
+def test_sum_of_squares_about_zero_is_named(capsys, data):
+    y = data.values
+    ok, out = run(capsys, "pooled_statistics", y.size, y.mean(), (y**2).sum())
+    assert not ok and "the sum of squares about 0, not about ȳ" in out, out
+
+
+def test_conditional_feedback_shows_numbers_that_differ(capsys):
+    import re
+
+    def about_ybar(theta, n, ybar, ss, a, b):       # the slip changes the scale by n(ȳ − θ)²/2
+        return a + n / 2, b + ss / 2
+
+    ok, out = run(capsys, "model1_sigma2_conditional", about_ybar)
+    yours, right = re.search(r"scale: yours (\S+), the right value (\S+)", out).groups()
+    assert not ok and yours != right, out
+
+    def uniform_prior_shape(theta, n, ybar, ss, a, b):
+        return a + (n - 1) / 2, sigma2_conditional(theta, n, ybar, ss, a, b)[1]
+
+    ok, out = run(capsys, "model1_sigma2_conditional", uniform_prior_shape)
+    assert not ok and "(n − 1)/2 belongs to the uniform prior" in out, out
+
+    def uniform_prior_tau(theta, mu, a, b):
+        return a + (len(theta) - 1) / 2, tau2_conditional(theta, mu, a, b)[1]
+
+    ok, out = run(capsys, "model3_tau2_conditional", uniform_prior_tau)
+    assert not ok and "(J − 1)/2 belongs to the uniform prior" in out, out
+
+
+def test_hoff_ess_accepts_any_sound_estimate(capsys, right):
+    post, ess = right["hoff_ess"]
+    ok, out = run(capsys, "hoff_ess", post, {k: 1.1 * v for k, v in ess.items()})
+    assert ok, out
+    basic = {k: tk.diagnostics.ess_basic(post[k]) for k in ess}
+    assert all(abs(basic[k] / ess[k] - 1) <= 0.15 for k in ess), (basic, ess)
+    ok, out = run(capsys, "hoff_ess", post, basic)
+    assert ok, out
+    ok, out = run(capsys, "hoff_ess", post, {k: v / post.nchains for k, v in ess.items()})
+    assert not ok and "about that of one chain" in out, out
+    ok, out = run(capsys, "hoff_ess", post, {k: post[k].size for k in ess})
+    assert not ok and "the number of draws" in out, out
+
+
+def test_reference_fits_do_not_reuse_a_notebooks_stream(data):
+    from teachkit.check._reference import _reference_fit
+
+    notebook = tk.fit_hierarchical(data, draws=5000, warmup=1000, chains=4, seed=np.random.default_rng(SEED), **HOFF)
+    assert not np.array_equal(_reference_fit("hoff")["R"], notebook["R"])
+
+
+def test_hoff_checks_take_the_fit(capsys, right, fits):
+    post = fits["hoff"]
+    ok, out = run(capsys, "hoff_theta7", *right["hoff_theta7"], post)
+    assert ok, out
+    ok, out = run(capsys, "hoff_R", *right["hoff_R"], post)
+    assert ok, out
+    for name in ("hoff_theta7", "hoff_R"):
+        ok, out = run(capsys, name, *right[name], fits["lecture"])
+        assert not ok and "Hoff's is" in out, out
+
+
+def test_hoff_shrinkage_names_a_school_outside(capsys, right, monkeypatch):
+    from teachkit.check import ex05_shrinkage_hoff as ex05
+    from teachkit.check._reference import _exact3
+
+    real = _exact3("hoff")
+
+    class Moved:                          # school 2's posterior mean put beyond its sample mean
+        def mean(self, name):
+            out = np.array(real.mean(name), dtype=float)
+            if name == "theta":
+                out[1] = tk.load_homework().means[1] - 0.001
+            return out if out.ndim else float(out)
+
+        def sd(self, name):
+            return real.sd(name)
+
+    monkeypatch.setattr(ex05, "_exact3", lambda priors: Moved())
+    (means,) = right["hoff_shrinkage"]
+    ok, out = run(capsys, "hoff_shrinkage", means)
+    assert "school(s) 2 lie outside" in out and "each lies between" not in out, out
+
+
+def test_tau_prior_is_named_as_the_task_writes_it(capsys, data):
+    ex = tk.exact.hierarchical(data, tau2_prior=tk.InverseGamma(1, 10))
+    ok, out = run(capsys, "tau_prior", tk.InverseGamma(1, 10), ex.mean("theta")[4])
+    assert ok and "with τ² ~ IG(1, 10)," in out and "τ ~ U(0, 1000)" in out, out
+    ex = tk.exact.hierarchical(data, tau2_prior=tk.UniformSD(1))
+    ok, out = run(capsys, "tau_prior", tk.UniformSD(1), ex.mean("theta")[4])
+    assert ok and "with τ ~ U(0, 1)," in out and "τ²: sd" not in out, out
+
+
+def test_school_variances_shrinkage_names_both_causes(capsys, right):
+    ok, out = run(capsys, "school_variances_shrinkage", *right["school_variances_shrinkage"])
+    assert ok and "smaller τ²" in out and "E[σ_5² | y]" in out, out

@@ -295,7 +295,7 @@ def test_check_convergence_passes_well_mixed_chains_and_names_the_worst():
     report = dg.check_convergence(_posterior(rng.normal(size=(4, 1000))))
     assert report.ok and bool(report)
     assert repr(report).startswith("✓ partial pooling: largest R-hat 1.0")
-    assert "(below 1.01)" in repr(report) and "(above 400)" in repr(report)
+    assert "(below 1.01)" in repr(report) and " bulk, " in repr(report) and " tail (above 400)" in repr(report)
 
 
 def test_check_convergence_flags_chains_that_disagree_and_says_what_to_do():
@@ -314,6 +314,7 @@ def test_check_convergence_flags_too_few_effective_draws_even_when_rhat_passes()
         ar[:, t] = 0.995 * ar[:, t - 1] + rng.normal(size=4) * np.sqrt(1 - 0.995**2)
     report = dg.check_convergence(_posterior(ar), rhat_limit=1.5)
     assert not report.ok and "bulk ESS of" in repr(report) and "below 400" in repr(report)
+    assert "tail ESS of" in repr(report) and "ends of its intervals" in repr(report)
 
 
 def test_check_convergence_refuses_what_it_cannot_check():

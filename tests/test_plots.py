@@ -426,3 +426,15 @@ def test_every_figure_shows_in_a_jupyter_kernel():
     NotebookClient(nb, kernel_name="python3", timeout=120).execute()
     for cell in nb.cells:
         assert any("image/png" in out.get("data", {}) for out in cell.outputs), cell.source
+
+
+def test_a_spike_of_the_prior_near_zero_is_drawn(data):
+    """IG(0.01, 0.01) on τ² peaks at 0.01/1.01, far below the posterior's first grid step: the
+    prior's line is drawn on a finer grid there, so the spike shows and the alt text names it."""
+    post = tk.fit_hierarchical(data, tau2_prior=tk.InverseGamma(0.01, 0.01), draws=1000, seed=11)
+    ax, lines = plots.prior_posterior(post, "tau2")
+    x, y = lines["prior"].get_xdata(), lines["prior"].get_ydata()
+    np.testing.assert_allclose(y, post.priors["tau2"].pdf(x))
+    assert abs(x[np.argmax(y)] - 0.01 / 1.01) < 0.002 and y.max() > 0.3
+    assert "IG(0.01, 0.01), peaks at 0.01" in plots.alt_text(ax)
+    plt.close(ax.figure)

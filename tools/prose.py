@@ -42,6 +42,7 @@ STUDENTS = sorted((ROOT / "notebooks" / "exercises").glob("ex*.ipynb"))
 #: Numbers that prose may quote without a cell printing them, and why.
 ALLOWED = {
     "1961": "a year: James and Stein (1961)",
+    "1962": "a year: Lindley (1962)",
     "2006": "a year: Gelman (2006)",
     "2008": "a year: Okabe and Ito (2008)",
     "2009": "a year: Hoff (2009)",

@@ -19,7 +19,8 @@ when it is called, from teachkit itself.
 * What ``exact`` does not give (probabilities such as P(θ₇ < θ₆ | y), the
   posterior of R or of a new school's mean): a teachkit fit with the check's
   own seed and 4 × 5,000 draws (Model 4, ex07: 4 × 2,000, whose own Monte Carlo error
-  enters the tolerance).
+  enters the tolerance). Its random stream, ``default_rng([REF_SEED, 100 + k])``, is one
+  no notebook uses, so a student's fit is never compared with the very same draws.
 
 Tolerances
 ----------
@@ -29,7 +30,8 @@ standard errors (for a normal error, a correct answer is refused with
 probability 6e-5). The MCSE is
 
 * computed from the student's own draws where the check receives them
-  (:func:`teachkit.diagnostics.mcse_mean`, or ESS and the draws' sd);
+  (:func:`teachkit.diagnostics.mcse_mean`, or ESS and the draws' sd; ``hoff_R`` and
+  ``hoff_theta7`` take the student's fit as an optional last argument for this);
 * otherwise that of ``ESS_ASSUMED = 1000`` effective draws, the least the
   exercises ask for: sd/√1000 for a mean, √(p(1−p)/1000) for a probability,
   √(q(1−q)/1000) / f(x_q) for a q-quantile where the density is f;

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from teachkit.check._answers import _close
-from teachkit.check._report import _g
+from teachkit.check._report import _g, _g2
 
 
 def _normal_conditional_feedback(report, case, mean, var, ref_mean, ref_var, prior_mean, prior_var,
@@ -34,7 +34,8 @@ def _normal_conditional_feedback(report, case, mean, var, ref_mean, ref_var, pri
             (prior_var + obs_var / k, "variances do not add here; precisions do: 1/var = 1/prior var + data precision"),
         ]
         hint = next((h for v, h in slips if _close(var, v, 1e-6)), None)
-        report.bad(f"variance: yours {_g(var)}, the right value {_g(ref_var)} {where}",
+        yours, right = _g2(var, ref_var)
+        report.bad(f"variance: yours {yours}, the right value {right} {where}",
                    hint or f"Collect the terms in the exponent that are quadratic in the unknown; "
                            f"the coefficient of −½·(unknown)² is the precision 1/{s['v0']} + {s['k']}/{s['v']}.")
     else:
@@ -48,7 +49,8 @@ def _normal_conditional_feedback(report, case, mean, var, ref_mean, ref_var, pri
             (prior_mean / prior_var + k * xbar / obs_var, "divide the weighted sum by the precision"),
         ]
         hint = next((h for m, h in slips if _close(mean, m, 1e-6)), None)
-        report.bad(f"mean: yours {_g(mean)}, the right value {_g(ref_mean)} {where}",
+        yours, right = _g2(mean, ref_mean)
+        report.bad(f"mean: yours {yours}, the right value {right} {where}",
                    hint or "The mean is the precision-weighted average of the prior mean and the data.")
     else:
         report.good(f"mean right ({_g(ref_mean)} {where})")
@@ -85,10 +87,11 @@ def _ig_feedback(report, case, shape, scale, ref_shape, ref_scale, a, b, k, ss_r
         return False
     if not ok_shape:
         slips = [(a + k, f"each of the {s['k']} normal factors adds ½ to the shape, not 1: a + {s['k']}/2"),
-                 (a + (k - 1) / 2, f"with an IG(a, b) prior the shape is a + {s['k']}/2; (k − 1)/2 belongs to the uniform prior on the sd"),
+                 (a + (k - 1) / 2, f"with an IG(a, b) prior the shape is a + {s['k']}/2; ({s['k']} − 1)/2 belongs to the uniform prior on the sd"),
                  (k / 2, "the prior's a is missing from the shape")]
         hint = next((h for v, h in slips if _close(shape, v)), None)
-        report.bad(f"shape: yours {_g(shape)}, the right value {_g(ref_shape)} {where}",
+        yours, right = _g2(shape, ref_shape)
+        report.bad(f"shape: yours {yours}, the right value {right} {where}",
                    hint or f"Count the powers of the variance: prior (σ²)^−(a+1), likelihood (σ²)^−{s['k']}/2.")
     else:
         report.good(f"shape right ({_g(ref_shape)} {where})")
@@ -97,7 +100,8 @@ def _ig_feedback(report, case, shape, scale, ref_shape, ref_scale, a, b, k, ss_r
                  (b + ss_wrong / 2, s["wrong"]),
                  (ss_right / 2, "the prior's b is missing from the scale")]
         hint = next((h for v, h in slips if _close(scale, v)), None)
-        report.bad(f"scale: yours {_g(scale)}, the right value {_g(ref_scale)} {where}",
+        yours, right = _g2(scale, ref_scale)
+        report.bad(f"scale: yours {yours}, the right value {right} {where}",
                    hint or "Collect everything multiplying −1/variance in the exponent.")
     else:
         report.good(f"scale right ({_g(ref_scale)} {where})")

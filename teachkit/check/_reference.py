@@ -17,6 +17,9 @@ ESS_ASSUMED = 1000    # effective draws assumed behind an answer given as a bare
 RTOL = 1e-6           # for answers that are formulas
 REF_SEED = 20261124   # seed of the checks' own reference fits and random inputs
 REF_DRAWS = 5_000     # per chain, 4 chains, for the reference fits
+REF_FIT_STREAM = 100  # the reference fits draw from default_rng([REF_SEED, REF_FIT_STREAM + k]): a stream
+                      # no exercise notebook uses (they seed with [SEED, k] for small k), so a check never
+                      # compares a student's fit with the very same draws
 
 
 class _FixedDraws:
@@ -119,8 +122,13 @@ def _reference_fit(priors="lecture"):
     """A teachkit fit of Model 3 with the check's own seed: 4 chains × REF_DRAWS draws."""
     from teachkit.models.hierarchical import fit_hierarchical
 
-    return fit_hierarchical(_homework(), draws=REF_DRAWS, warmup=1000, chains=4, seed=REF_SEED,
+    return fit_hierarchical(_homework(), draws=REF_DRAWS, warmup=1000, chains=4, seed=_fit_rng(0),
                             **_priors(priors))
+
+
+def _fit_rng(k):
+    """The Generator of the checks' k-th reference fit (see REF_FIT_STREAM)."""
+    return np.random.default_rng([REF_SEED, REF_FIT_STREAM + k])
 
 
 def _ess_of(x):
@@ -133,9 +141,10 @@ def _ess_of(x):
         return float(np.size(x))
 
 
-def _tol_mean(sd, ess_ref=None):
-    """K_MCSE Monte Carlo standard errors of a mean from ESS_ASSUMED draws (+ a simulated reference)."""
-    var = 1 / ESS_ASSUMED + (1 / ess_ref if ess_ref else 0.0)
+def _tol_mean(sd, ess_ref=None, ess=None):
+    """K_MCSE Monte Carlo standard errors of a mean from ``ess`` (default ESS_ASSUMED) effective
+    draws (+ a simulated reference)."""
+    var = 1 / (ess or ESS_ASSUMED) + (1 / ess_ref if ess_ref else 0.0)
     return K_MCSE * sd * math.sqrt(var)
 
 
@@ -191,9 +200,10 @@ def _model2_density(j, size=801):
     return t, a.density("theta", t)
 
 
-def _prob_check(report, label, got, indicator, alternatives, hint):
+def _prob_check(report, label, got, indicator, alternatives, hint, ess=ESS_ASSUMED):
+    """``ess``: the effective size behind the student's answer (ESS_ASSUMED unless their draws are known)."""
     ref = float(indicator.mean())
-    tol = _tol_prob(ref, _ess_of(indicator.astype(float)))
+    tol = _tol_prob(ref, _ess_of(indicator.astype(float)), ess=ess)
     if abs(got - ref) <= tol:
         report.good(f"{label}: yours {got:.3f}, reference {ref:.3f} (accepted ± {tol:.3f})")
         return

@@ -72,4 +72,13 @@ def _g(x, digits=4):
     return f"{x:.{digits}g}"
 
 
+def _g2(a, b, digits=4):
+    """Two numbers for 'yours ..., the right value ...': 4 significant digits, or as many more
+    as it takes to show that they differ (1384.04 and 1384.00, not 1384 and 1384)."""
+    for d in range(digits, 13):
+        if _g(a, d) != _g(b, d):
+            return _g(a, d), _g(b, d)
+    return _g(a, 13), _g(b, 13)
+
+
 SYMBOL = {"sigma2": "σ²", "mu": "μ", "tau2": "τ²"}

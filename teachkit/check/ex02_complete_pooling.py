@@ -43,7 +43,7 @@ def _pooled_statistics(report, n, ybar, ss):
         report.bad(f"SS = {_g(got['ss'])} is a variance, not a sum of squares",
                    "SS is the sum Σ(y − ȳ)², not divided by n or n − 1.")
     elif _close(got["ss"], (y**2).sum(), 1e-9):
-        report.bad(f"SS = {_g(got['ss'])} is Σy², about 0 instead of about ȳ",
+        report.bad(f"SS = {_g(got['ss'])} is Σy², the sum of squares about 0, not about ȳ",
                    "Subtract ȳ before squaring: `((data.values - ybar) ** 2).sum()`.")
     else:
         report.bad(f"SS = {_g(got['ss'])} is not Σ(y − ȳ)²",
@@ -103,7 +103,7 @@ def model1_sigma2_conditional(sigma2_conditional=...) -> bool:
 def _random_cases_sigma2(count=12):
     rng = np.random.default_rng(REF_SEED + 1)
     y = _homework().values
-    cases = [dict(theta=7.5, n=y.size, ybar=y.mean(), ss=((y - y.mean()) ** 2).sum(), a=0.01, b=0.01)]
+    cases = [dict(theta=6.0, n=y.size, ybar=y.mean(), ss=((y - y.mean()) ** 2).sum(), a=0.01, b=0.01)]
     for _ in range(count - 1):
         n = int(rng.choice([5, 20, 165]))
         cases.append(dict(theta=float(rng.normal(7, 2)), n=n, ybar=float(rng.normal(7, 2)),

@@ -8,8 +8,8 @@ import numpy as np
 
 from teachkit.check._answers import _array, _describe, _draws, _is_posterior, _label, _number, _present
 from teachkit.check._reference import (
-    _compare, _ess_of, _exact3, _homework, _priors, _prob_check, _prob_greater_model2, _reference_fit,
-    _tol_mean, _tol_prob, K_MCSE, REF_SEED,
+    _compare, _ess_of, _exact3, _fit_rng, _homework, _priors, _prob_check, _prob_greater_model2,
+    _reference_fit, _tol_mean, _tol_prob, K_MCSE,
 )
 from teachkit.check._report import _g, _Off, _run, _short
 
@@ -119,6 +119,15 @@ def tau_prior(prior=..., theta5_mean=...) -> bool:
     return _run("θ_5 under another prior on τ", _tau_prior, prior, theta5_mean)
 
 
+def _prior_on_tau(prior):
+    """A prior on τ² as the task writes it: 'τ ~ U(0, 1)' (a flat prior on the sd), 'τ² ~ IG(1, 10)'."""
+    from teachkit.priors import UniformSD
+
+    if isinstance(prior, UniformSD):
+        return f"τ ~ U(0, {prior.upper:g})"
+    return f"τ² ~ {prior}"
+
+
 def _tau_prior(report, prior, theta5_mean):
     from teachkit import exact
     from teachkit.priors import InverseGamma, UniformSD
@@ -137,15 +146,16 @@ def _tau_prior(report, prior, theta5_mean):
     ref, sd = float(ex.mean("theta")[4]), float(ex.sd("theta")[4])
     tol = _tol_mean(sd)
     base = float(_exact3("lecture").mean("theta")[4])
+    lecture = _prior_on_tau(_priors("lecture")["tau2_prior"])
     if abs(m - ref) <= tol:
-        report.good(f"with τ²: {prior}, E[θ_5 | y] = {m:.2f} (reference {ref:.2f}, accepted ± {tol:.2f})")
-        report.note(f"(the lecture's prior sd ~ U(0, 1000) gives {base:.2f}; E[τ² | y] is "
+        report.good(f"with {_prior_on_tau(prior)}, E[θ_5 | y] = {m:.2f} (reference {ref:.2f}, accepted ± {tol:.2f})")
+        report.note(f"(the lecture's prior {lecture} gives {base:.2f}; E[τ² | y] is "
                     f"{ex.mean('tau2'):.2f} here against {_exact3('lecture').mean('tau2'):.2f})")
     elif abs(m - base) <= tol:
         report.bad(f"E[θ_5 | y]: yours {m:.2f} is the value under the lecture's prior",
                    "Pass your prior to the fit: `tk.fit_hierarchical(data, tau2_prior=prior, ...)`.")
     else:
-        report.bad(f"E[θ_5 | y]: yours {m:.2f}, reference with {prior}: {ref:.2f} (accepted ± {tol:.2f})",
+        report.bad(f"E[θ_5 | y]: yours {m:.2f}, reference with {_prior_on_tau(prior)}: {ref:.2f} (accepted ± {tol:.2f})",
                    "Fit with `tau2_prior=prior` and the other priors left at their defaults; "
                    "school 5 is `post.mean('theta[5]')`.")
 
@@ -159,7 +169,7 @@ def new_school(theta_new=...) -> bool:
 def _new_school(report, theta_new):
     x = _draws(theta_new, "theta_new", min_draws=1000).ravel()
     fit = _reference_fit("lecture")
-    rng = np.random.default_rng(REF_SEED)
+    rng = _fit_rng(2)
     mu, tau2, sigma2 = fit.flat("mu"), fit.flat("tau2"), fit.flat("sigma2")
     z = rng.standard_normal(mu.size)
     ref = mu + np.sqrt(tau2) * z

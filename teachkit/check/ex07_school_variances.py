@@ -8,7 +8,9 @@ import math
 import numpy as np
 
 from teachkit.check._answers import _array, _call, _close, _function, _has_ellipsis, _number, _pair, _present, NOT_YET_HINT
-from teachkit.check._reference import _exact3, _ess_of, _FixedDraws, _homework, _ig_params, ESS_ASSUMED, K_MCSE, REF_SEED
+from teachkit.check._reference import (
+    _exact3, _ess_of, _fit_rng, _FixedDraws, _homework, _ig_params, ESS_ASSUMED, K_MCSE, REF_SEED,
+)
 from teachkit.check._report import _g, _Off, _run
 
 REF_DRAWS_4 = 2_000   # per chain, 4 chains (+500 warm-up): Model 4's reference fit; its own MCSE enters the tolerance
@@ -196,7 +198,7 @@ def _nu0(report, func):
 def _reference_fit4():
     from teachkit.models.school_variances import fit_school_variances
 
-    return fit_school_variances(_homework(), draws=REF_DRAWS_4, warmup=500, chains=4, seed=REF_SEED)
+    return fit_school_variances(_homework(), draws=REF_DRAWS_4, warmup=500, chains=4, seed=_fit_rng(4))
 
 
 def school_variances_shrinkage(shrink3=..., shrink4=...) -> bool:
@@ -231,8 +233,28 @@ def _shrinkage(report, shrink3, shrink4):
             report.bad(f"{label}: yours {got:.2f}, reference {ref:.2f} (accepted ± {tol:.2f})",
                        "Use posterior means: post.mean('theta[5]') and post.mean('mu'); ȳ_5 is data.means[4].")
     if ok:
-        report.note("School 5's own variance is the largest, so its mean is the least precise: "
-                    + ("Model 4 shrinks it more." if ref4 > ref3 else "yet Model 4 shrinks it less."))
+        report.note(_shrinkage_why(ref3, ref4, ex, post))
+
+
+def _shrinkage_why(ref3, ref4, ex, post):
+    """Why Model 4 moves school 5 more (or less) than Model 3, from the reference numbers: two causes,
+    each named only if the numbers show it."""
+    n = _homework().n
+    tau3, tau4 = float(ex.mean("tau2")), float(post.mean("tau2"))
+    s3, s4 = float(ex.mean("sigma2")), np.asarray(post.mean("sigma2"), dtype=float)
+    least_precise = int(np.argmax(s4 / n)) == 4        # school 5's mean has the largest σ_j²/n_j
+    if ref4 <= ref3:
+        return f"Model 4 moves school 5 less than Model 3 ({ref4:.2f} against {ref3:.2f})."
+    causes = []
+    if tau4 < tau3:
+        causes.append(f"Model 4 finds a smaller τ² (E[τ² | y] {tau4:.2f} against {tau3:.2f}), which pulls "
+                      "every school further toward μ")
+    if s4[4] > s3 and least_precise:
+        causes.append(f"school 5's own variance (E[σ_5² | y] {s4[4]:.1f}, against the shared σ²'s {s3:.1f}) "
+                      f"makes its {int(n[4])} students' mean the least precise of all, so its own data get the smallest weight")
+    if not causes:
+        return f"Model 4 moves school 5 further than Model 3 ({ref4:.2f} against {ref3:.2f})."
+    return "Why: " + "; and ".join(causes) + "."
 
 
 def _tol_shrink(s, gap, sd_theta, sd_mu, ess_theta=None, ess_mu=None):

@@ -51,7 +51,7 @@ def data_overview(data, ax=None):
     ax.set_ylabel(_unit(data) or data.value_name)
     _legend_above(ax, *ax.get_legend_handles_labels())
     _alt.set_alt(ax, _alt.data_overview(
-        data.labels, data.n, data.means, [y.min() for y in groups], [y.max() for y in groups], overall,
+        data.labels, data.n, data.means, data.sds, overall,
         group=_group_name(data), value=data.value_name, unit=_unit(data)))
     return ax, strips
 

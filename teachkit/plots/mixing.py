@@ -128,9 +128,10 @@ def tau_trace(fits, *, draws=2000, axes=None):
         ax.set_ylabel(label, rotation=0, ha="right", va="center")
         if ax is not axes[-1, 0]:
             ax.tick_params(labelbottom=False)
-        rho = diagnostics.autocorrelation(post["tau2"]).mean(axis=0)  # averaged over chains
+        # the autocorrelation of what is drawn, log τ (that of τ² is lower: its rare large values dominate)
+        rho = diagnostics.autocorrelation(0.5 * np.log(post["tau2"])).mean(axis=0)  # averaged over chains
         per_draw = diagnostics.ess_bulk(post["tau2"]) / post["tau2"].size
-        descriptions.append(f"{label}: τ from {_f(tau.min(), 3)} to {_f(tau.max(), 2)}, autocorrelation "
+        descriptions.append(f"{label}: τ from {_f(tau.min(), 3)} to {_f(tau.max(), 2)}, autocorrelation of log τ "
                             f"{_f(rho[1])} at lag 1 and {_f(rho[10])} at lag 10, "
                             f"{per_draw:.2f} effective draws of τ² per draw.")
         ax.set_xlim(0, tau.size - 1)

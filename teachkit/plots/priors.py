@@ -35,7 +35,8 @@ def prior_posterior(post, name, prior=None, *, ax=None):
 
     Returns
     -------
-    (ax, lines) : dict with "prior" and "posterior", the two Line2D (x = grid, y = density).
+    (ax, lines) : dict with "prior" and "posterior", the two Line2D (x = grid, y = density; the
+        prior's grid is finer near a lower bound of 0, so that a spike there shows).
     """
     _check_posterior(post)
     x = post[name]
@@ -60,8 +61,16 @@ def prior_posterior(post, name, prior=None, *, ax=None):
     fill._teachkit_carried_by = ("posterior",)   # the line along its top carries the density
     (posterior_line,) = ax.plot(grid, posterior, color=colour, lw=2.5, gid="posterior",
                                 label=f"posterior ({model_name(post.model)})")
+    # the prior on a finer grid near a lower bound of 0 as well: a prior such as IG(0.01, 0.01)
+    # has its spike far below the posterior's first grid step, and a plot that missed it would hide
+    # the very lean that makes it a poor "vague" prior
+    # (only for a prior that is not vague on the posterior's grid: a flat prior on an sd has an
+    # integrable v^(-1/2) peak at 0 on the variance, which would only distract)
     prior_x, prior_y = prior_density(grid)
-    if np.nanmax(prior_y, initial=0) < 0.02 * posterior.max():
+    vague = np.nanmax(prior_y, initial=0) < 0.02 * posterior.max()
+    if not vague and lower == 0 and grid[0] <= 0 < grid[1]:
+        prior_x, prior_y = prior_density(np.union1d(grid, np.geomspace(grid[1] * 1e-3, grid[1], 80)))
+    if vague:
         prior_label += "\n(vague: density ≈ 0 on this scale)"
     (prior_line,) = ax.plot(prior_x, prior_y, color=_style.PRIOR_COLOUR, ls="--", lw=2.5, gid="prior",
                             label=prior_label)
@@ -77,7 +86,7 @@ def prior_posterior(post, name, prior=None, *, ax=None):
     _alt.set_alt(ax, _alt.prior_posterior(
         name, model=model_name(post.model), prior=_prior_words(post, name, prior),
         posterior_q=np.quantile(draws, [0.025, 0.5, 0.975]), posterior_mode=float(grid[np.argmax(posterior)]),
-        vague=bool(np.nanmax(prior_y, initial=0) < 0.02 * posterior.max()), prior_peak=prior_peak,
+        vague=bool(vague), prior_peak=prior_peak,
         group=_group_name(post), unit=_unit(post, name)))
     return ax, {"prior": prior_line, "posterior": posterior_line}
 
