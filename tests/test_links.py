@@ -94,4 +94,7 @@ def test_readme_shows_what_the_generator_prints():
     assert command in section
     shown = section.split(command, 1)[1].split("\n", 1)[0]
     assert shown == links.nbgitpuller_link("https://hub.example.edu")
-    assert f'"teachkit @ git+{links.REPOSITORY}@{links.BRANCH}"' in section
+    # the user image installs the release whose teachkit made the notebooks' outputs (tools/notebook_links.py)
+    import teachkit
+
+    assert f'"teachkit @ git+{links.REPOSITORY}@v{teachkit.__version__}"' in section
