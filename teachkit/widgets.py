@@ -121,6 +121,16 @@ def _layout_key(ax):
     return max((len(label) for label in labels), default=0)
 
 
+def _png(canvas) -> bytes:
+    """The canvas as drawn, as PNG bytes: one draw (``savefig`` would draw the figure again
+    whenever it has a layout engine, even the placeholder of a fixed layout)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
 # ======================================================================= the explorer
 class ShrinkageExplorer:
     r"""Watch partial pooling change as one school's sample size, the priors and τ move.
@@ -418,7 +428,6 @@ class ShrinkageExplorer:
 
         result = self.result if result is None else result
         fig = self.figure
-        buffer = io.BytesIO()
         with matplotlib.rc_context(_style.RC):   # the axes too are made in teachkit's look
             for _ in range(2):
                 fig.clear()
@@ -436,10 +445,11 @@ class ShrinkageExplorer:
                 fig.canvas.draw()
                 self._frame = (key, ax.get_position())
                 fig.set_layout_engine("none")
-            fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+            fig.canvas.draw()
+        png = _png(fig.canvas)
         alt = plots.alt_text(ax)   # the plot's own description, which starts from the title above
         with self.image.hold_sync():   # the picture and its text reach the browser together
-            self.image.value = buffer.getvalue()
+            self.image.value = png
             self.image.alt = alt
 
     # ------------------------------------------------------------------ public views
