@@ -146,6 +146,13 @@ def sync_enabled(controls):
         c[name].layout.display = "none" if uniform else None
 
 
+def alert(text: str) -> str:
+    """The message (HTML) that says why a value was refused: a ``role="alert"`` line."""
+    text = text[:1].upper() + text[1:]
+    return ('<div role="alert" style="color:#A3231F; background:#FDECEA; border-left:4px solid #D55E00; '
+            f'padding:3px 8px; font-size:14px;">⚠ {html.escape(text)}</div>')
+
+
 def layout(controls, group_name, *, reset_button, message, status, image):
     """The whole explorer: three columns of controls, then the message, the status line and
     the figure."""

@@ -35,7 +35,6 @@ why, in the explorer's layout (``explorer.message``). Nothing raises.
 
 from __future__ import annotations
 
-import html
 from contextlib import contextmanager
 
 import ipywidgets as widgets
@@ -176,11 +175,7 @@ class ShrinkageExplorer:
         self.status.value = picture.status
 
     def _say(self, text):
-        text = text[:1].upper() + text[1:]
-        self.message.value = (
-            '<div role="alert" style="color:#A3231F; background:#FDECEA; border-left:4px solid #D55E00; '
-            f'padding:3px 8px; font-size:14px;">⚠ {html.escape(text)}</div>'
-        )
+        self.message.value = panel.alert(text)
 
     def redraw(self, result=None):
         """Draw ``result`` (default: the current estimates) and show it in :attr:`image`; the
