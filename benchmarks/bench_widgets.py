@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import platform
 import statistics
 import time
@@ -80,6 +81,10 @@ def bench_control(name, values, settings, repeats):
     return total, compute, draw
 
 
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30, help="changes per control in one run (default 30)")
@@ -89,6 +94,7 @@ def main():
     if args.repeats < 1 or args.runs < 1:
         raise ValueError(f"--repeats and --runs must be at least 1; got {args.repeats} and {args.runs}")
 
+    load_before = _load()
     ShrinkageExplorer(tk.load_homework())   # warm up: imports (scipy, matplotlib, pandas), font cache
     samples = {name: ([], [], [], []) for name, _, _ in CASES}   # total, compute, view, run medians
     for _ in range(args.runs):
@@ -99,7 +105,8 @@ def main():
 
     print(f"## Shrinkage explorer: control changed -> new figure, alt text and status line in hand "
           f"({args.runs} x {args.repeats} changes per control)\n")
-    print(f"Python {platform.python_version()}, {platform.machine()}; target: median <= {TARGET} s and "
+    print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; load average "
+          f"(1, 5, 15 min) {load_before} before, {_load()} after; target: median <= {TARGET} s and "
           f"90th percentile <= {TARGET_P90} s\n")
     runs = " | median of each run (s)" if args.runs > 1 else ""
     print(f"| control | median (s) | 90th percentile (s) | compute, median (s) | view (figure, PNG, alt, "
