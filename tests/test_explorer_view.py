@@ -221,3 +221,33 @@ def test_png_round_trips_and_refuses_what_it_cannot_write():
         png_rgb(np.zeros((2, 2, 3), dtype=float))
     with pytest.raises(ValueError, match="3 or 4"):
         png_rgb(np.zeros((2, 2), dtype=np.uint8))
+
+
+def test_an_axes_cleared_by_its_owner_keeps_what_was_drawn_since(data):
+    result = ExplorerState.observed(data, "5").estimates(data)
+    with matplotlib.rc_context(_style.RC):
+        fig = Figure()
+        ax = fig.add_subplot()
+        plots.shrinkage_explorer_view(result.table, result.mu, "5", ax=ax)
+        ax.clear()
+        (mine,) = ax.plot([0, 1], [5, 10], gid="mine")
+        plots.shrinkage_explorer_view(result.table, result.mu, "2", ax=ax)
+        assert mine in ax.lines
+        assert len([a for a in ax.texts if a.get_text() == ""]) == data.J
+
+
+def test_other_data_other_groups(data):
+    """Simulated data: twelve groups called 'class', no unit; the view moves as for the lecture's."""
+    from teachkit.data import simulate_grouped
+
+    other = simulate_grouped(mu=50.0, tau=5.0, sigma=10.0, sizes=[5, 8, 12, 20, 30, 3, 9, 14, 40, 6, 11, 25],
+                             seed=np.random.default_rng(20261206), group_name="class")
+    explorer = ShrinkageExplorer(other, school="3")
+    assert explorer.status.value.startswith("Class 3, n = 12:") and "Class 3 (highlighted, n = 12)" in explorer.image.alt
+    explorer.set(school="12", sample_size=200)
+    explorer.set(tau_mode="fixed", tau=2.0)
+    assert explorer.message.value == "" and explorer.status.value.startswith("Class 12, n = 200:")
+    view = ExplorerView(other, n_max=N_MAX)
+    view.show(ExplorerState.observed(other, "3").estimates(other), "3")
+    picture = view.show(explorer.state.estimates(other), "12")
+    assert np.array_equal(pixels(picture.png), pixels(explorer.image.value)) and picture.alt == explorer.image.alt

@@ -84,16 +84,18 @@ class ExplorerArtists:
         self.legend = _legend_above(ax, handles, texts)   # show() writes μ and the group in
 
     @classmethod
-    def found_in(cls, ax, labels, group, unit, highlighted) -> ExplorerArtists | None:
-        """The artists an earlier call made in ``ax``, if they are still there and draw the
-        same groups in the same way; else None."""
+    def found_in(cls, ax) -> ExplorerArtists | None:
+        """The artists an earlier call made in ``ax``, if they are still there (``ax.clear()``
+        removes them); else None."""
         artists = getattr(ax, "_teachkit_explorer", None)
         if artists is None or not any(line is artists.mu_line for line in ax.lines):
             return None
-        if (artists.labels, artists.group, artists.unit, artists.highlighted) != \
-                (list(labels), group, unit, bool(highlighted)):
-            return None
         return artists
+
+    def draws(self, labels, group, unit, highlighted) -> bool:
+        """Whether these artists can show these groups, named and highlighted this way."""
+        return (self.labels, self.group, self.unit, self.highlighted) == \
+            (list(labels), group, unit, bool(highlighted))
 
     def show(self, table, mu: float, h: int | None, *, title=None, n_max=None, ylim):
         """Set every artist to the estimates ``table`` (one row per group), μ and the

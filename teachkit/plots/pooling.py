@@ -181,11 +181,10 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
     mu = float(mu)
     group = table.index.name or "group"
 
-    artists = None if ax is None else _explorer_figure.ExplorerArtists.found_in(ax, labels, group, unit,
-                                                                                h is not None)
-    if artists is None:
-        fig, ax = _single_axes(ax)
-        if getattr(ax, "_teachkit_explorer", None) is not None:   # the view of other groups
+    fig, ax = _single_axes(ax)
+    artists = _explorer_figure.ExplorerArtists.found_in(ax)
+    if artists is None or not artists.draws(labels, group, unit, h is not None):
+        if artists is not None:   # the view of other groups, or without a highlighted one
             ax.clear()
         artists = ax._teachkit_explorer = _explorer_figure.ExplorerArtists(ax, labels, group, unit,
                                                                            highlighted=h is not None)
