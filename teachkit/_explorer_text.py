@@ -1,4 +1,5 @@
-"""The shrinkage explorer in words: its status line, and the title that says how τ was set.
+"""The shrinkage explorer in words: its status line, what changed, and the title that says how τ
+was set.
 
 Computed from the numbers the figure draws (the explorer's estimates table, μ and τ), so
 that a student who cannot see the figure hears what changed: which school is varied and
@@ -35,3 +36,17 @@ def status(result, label: str, group_name: str, unit: str, change: str | None = 
     text = (f"{group_line(result.table, label, group_name, unit)}; μ = {_hours(result.mu, unit)}; "
             f"{tau_phrase(result, unit)}.")
     return f"{change}. {text}" if change else text
+
+
+def change(state, names) -> str | None:
+    """What the status line says first when the settings ``names`` changed to ``state``: a
+    new prior, which the numbers alone do not name (a new school, n or τ is in the rest of
+    the line)."""
+    if state.tau_mode == "learned" and any(n.startswith("tau_prior") for n in names):
+        if state.tau_prior == "uniform":
+            return f"Prior on τ now U(0, {format_value(state.tau_prior_upper)})"
+        return (f"Prior on τ² now IG({format_value(state.tau_prior_shape)}, "
+                f"{format_value(state.tau_prior_scale)})")
+    if "mu_prior_sd" in names:
+        return f"Prior on μ now N(0, {format_value(state.mu_prior_sd)}²)"
+    return None

@@ -47,10 +47,12 @@ module         figure                       what it shows
 =============  ===========================  ==============================================
 
 What the figures share is in private modules: ``_figure`` (the look, applied with
-``teachkit._style``, and new or given axes), ``_labels`` (parameter names, units,
-axis labels; ``math_label``), ``_density`` (kernel density estimates) and
-``_annotate`` (legends and labels placed without overlap). A new figure goes in the
-module of its family, or a new one, and is re-exported here and listed in ``__all__``.
+``teachkit._style``, and new or given axes), ``_labels`` (parameter names, units, axis
+labels; ``math_label``), ``_density`` (kernel density estimates), ``_annotate`` (legends
+and labels placed without overlap), ``_columns`` (the two columns of the shrinkage
+figures) and ``_explorer_figure`` (the explorer's artists, made once and then moved). A
+new figure goes in the module of its family, or a new one, and is re-exported here and
+listed in ``__all__``.
 
 Parameter names follow ``Posterior``: ``"theta"`` (every school), ``"theta[5]"``
 (school 5), ``"mu"``, ``"sigma2"``, ``"tau2"``, and the derived ``"sigma"``,

@@ -14,13 +14,13 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from teachkit import _alt, _style
-from teachkit._style import LINE, model_colour, model_name, THIN
+from teachkit._style import LINE, model_colour, model_name
 from teachkit.data import require_grouped
-from teachkit.plots._annotate import (
-    _legend_above, _spread, _TEXT_BACKGROUND, _text_height_in_data, _text_width_pt,
-)
+from teachkit.plots import _explorer_figure
+from teachkit.plots._annotate import _legend_above, _spread, _TEXT_BACKGROUND, _text_height_in_data
+from teachkit.plots._columns import _fit_two_columns, _name_columns, _pooling_columns
 from teachkit.plots._figure import _axes_grid, _check_posterior, _single_axes, _styled
-from teachkit.plots._labels import _escape_math, _group_label, _group_name, _unit, _with_unit
+from teachkit.plots._labels import _group_label, _group_name, _unit, _with_unit
 from teachkit.posterior import Posterior
 
 
@@ -125,37 +125,6 @@ def _label_columns(ax, post, before, after, n, highlight, offset_pt) -> float:
     return between_px
 
 
-def _name_columns(ax, names, colours, between_px):
-    """The two columns' names as x tick labels in their models' colours (one word per line if narrow)."""
-    needed = sum(_text_width_pt(name, _style.BASE_FONT) for name in names) / 2 * ax.figure.dpi / 72
-    if between_px < 1.15 * needed:
-        names = [name.replace(" ", "\n") for name in names]
-    ax.set_xticks([0, 1], names, fontsize=_style.BASE_FONT)
-    for tick, colour in zip(ax.get_xticklabels(), colours):
-        tick.set_color(_style.text_colour(colour))
-        tick.set_fontweight("bold")
-    ax.tick_params(axis="x", length=0)
-    ax.spines["bottom"].set_visible(False)
-
-
-def _fit_two_columns(ax, left_texts, right_texts, fontsize, offset_pt) -> tuple[float, float]:
-    """Set the x-limits of a two-column figure (columns at x = 0 and 1) so that the labels
-    left of 0 and right of 1 fit inside the axes, whatever its width.
-
-    Returns the distance from a column to its labels in data units, and the
-    distance between the columns in pixels.
-    """
-    px_per_pt = ax.figure.dpi / 72
-    widest_left = max(_text_width_pt(t, fontsize) for t in left_texts)
-    widest_right = max(_text_width_pt(t, fontsize) for t in right_texts) + 2 * fontsize  # + the μ label
-    left = (widest_left + offset_pt + 6) * px_per_pt
-    right = (widest_right + offset_pt + 6) * px_per_pt
-    width = ax.bbox.width  # before layout: a little narrower than the final axes, so labels fit
-    between = max(width - left - right, 0.3 * width)  # pixels from one column to the other
-    ax.set_xlim(-left / between, 1 + right / between)
-    return offset_pt * px_per_pt / between, between
-
-
 def _check_same_groups(a, b):
     labels_a, labels_b = [str(x) for x in a.labels], [str(x) for x in b.labels]
     if labels_a != labels_b:
@@ -168,11 +137,11 @@ def _check_same_groups(a, b):
 
 #: Marker area (points²) per student in ``shrinkage_explorer_view``: smaller than in
 #: ``shrinkage``, because a school there may have up to 200 students.
-EXPLORER_AREA_PER_STUDENT = 6.0
+EXPLORER_AREA_PER_STUDENT = _explorer_figure.AREA_PER_STUDENT
 
 #: The colour of the school the explorer varies, and of school 5 in the spectrum (as the
 #: school that moves most in ``shrinkage``): black, apart from the models' colours.
-HIGHLIGHT = _style.OKABE_ITO["black"]
+HIGHLIGHT = _explorer_figure.HIGHLIGHT
 
 
 @_styled
@@ -192,6 +161,12 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
     it is cut at the edge, where a triangle says it goes on); ``unit`` goes into the
     y label.
 
+    Called again with the same ``ax`` (and the same groups), it moves the artists it drew
+    there instead of adding new ones, and the figure is the one a first call would draw:
+    the shrinkage explorer redraws this way on every move of a slider
+    (``teachkit.plots._explorer_figure``). An ``ax`` that holds the view of other groups
+    is cleared first.
+
     Returns
     -------
     (ax, arrows) : ``arrows[j]`` is group j's arrow, an Annotation from
@@ -203,15 +178,16 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
     h = None if highlight is None else labels.index(_check_highlight(highlight, labels))
     before = np.asarray(table["sample mean"], dtype=float)
     after = np.asarray(table["partial pooling"], dtype=float)
-    n = np.asarray(table["n"], dtype=float)
     mu = float(mu)
     group = table.index.name or "group"
+
     fig, ax = _single_axes(ax)
-
-    sizes = np.maximum(EXPLORER_AREA_PER_STUDENT * n, 20.0)   # area ∝ n, but n = 1 must still show
-    biggest = EXPLORER_AREA_PER_STUDENT * max(float(n.max()), float(n_max or 0))
-    colours = model_colour("no pooling"), model_colour("partial pooling")
-
+    artists = _explorer_figure.ExplorerArtists.found_in(ax)
+    if artists is None or not artists.draws(labels, group, unit, h is not None):
+        if artists is not None:   # the view of other groups, or without a highlighted one
+            ax.clear()
+        artists = ax._teachkit_explorer = _explorer_figure.ExplorerArtists(ax, labels, group, unit,
+                                                                           highlighted=h is not None)
     if ylim is None:
         values = [before, after, [mu]]
         if h is not None:
@@ -219,72 +195,11 @@ def shrinkage_explorer_view(estimates, mu, highlight=None, *, title=None, unit="
         low, high = min(np.min(v) for v in values), max(np.max(v) for v in values)
         pad = 0.08 * (high - low) if high > low else 1.0
         ylim = (low - pad, high + pad)
-    ax.set_ylim(*ylim)
-    _pooling_columns(ax, before, after, mu, sizes, colours)
-    arrows = []
-    for j in range(before.size):
-        strong = j == h
-        arrows.append(ax.annotate(
-            "", xy=(1.0, after[j]), xytext=(0.0, before[j]), zorder=4 if strong else 2,
-            arrowprops=dict(arrowstyle="-|>", mutation_scale=22 if strong else 18,
-                            shrinkA=math.sqrt(sizes[j]) / 2 + 1, shrinkB=math.sqrt(sizes[j]) / 2 + 2,
-                            lw=3.2 if strong else 1.6, color=HIGHLIGHT if strong else _style.ARROW)))
-
-    names = [f"{group} {lab}" for lab in labels]
-    left_texts = [f"{name} (n = {int(k)})" for name, k in zip(names, n)]
-    widest_n = f"{group} {labels[0]} (n = {int(max(n.max(), n_max or 0))})"
-    offset_pt = math.sqrt(biggest) / 2 + 6
-    offset, between_px = _fit_two_columns(ax, left_texts + [widest_n], names, _style.BASE_FONT - 1,
-                                          offset_pt)
-    gap = _text_height_in_data(ax, _style.BASE_FONT - 1)
-    for column, values, texts, side in ((0, before, left_texts, -1), (1, after, names, 1)):
-        text_x = column + side * offset
-        for j, (value, y) in enumerate(zip(values, _spread(values, gap))):
-            ax.text(text_x, y, texts[j], ha="right" if side < 0 else "left", va="center",
-                    fontsize=_style.BASE_FONT - 1, fontweight="bold" if j == h else "normal",
-                    color=HIGHLIGHT if j == h else "black", bbox=_TEXT_BACKGROUND)
-            if abs(y - value) > 0.15 * gap:
-                ax.plot([column, text_x - side * 0.2 * offset], [value, y], color=_style.LEADER, lw=1,
-                        zorder=1)
-    _name_columns(ax, ["no pooling", "partial pooling"], colours, between_px)
-    ax.set_ylabel(_with_unit(r"estimate of $\theta_j$", unit))
-
-    handles = [Line2D([], [], color=_style.NEUTRAL, ls="--", lw=LINE)]
-    legend_labels = [f"$\\mu$ = {mu:.2f}"]
-    if h is not None:
-        # the interval just right of the column, clear of the markers (caps mark its ends)
-        x_int = 1 + 0.55 * offset
-        lo_h, hi_h = float(table["95% low"].iloc[h]), float(table["95% high"].iloc[h])
-        y_lo, y_hi = ax.get_ylim()
-        inset = 0.015 * (y_hi - y_lo)
-        ends = [(lo_h, "_") if lo_h >= y_lo else (y_lo + inset, "v"),
-                (hi_h, "_") if hi_h <= y_hi else (y_hi - inset, "^")]
-        colour = colours[1]
-        ax.plot([x_int, x_int], [ends[0][0], ends[1][0]], color=colour, lw=THIN + 0.7,
-                solid_capstyle="butt", zorder=2.5, gid="interval")
-        for y_end, marker in ends:   # a cap, or a triangle where the interval goes on past the axes
-            ax.plot([x_int], [y_end], ls="none", marker=marker, color=colour,
-                    markersize=9 if marker == "_" else 8, markeredgewidth=THIN + 0.7)
-        handles.append(Line2D([], [], color=colour, lw=THIN + 0.7))
-        legend_labels.append(f"95% interval, {group} {labels[h]}")
-        w = float(table["weight"].iloc[h])
-        middle = (before[h] + after[h]) / 2
-        below = middle > y_lo + 0.7 * (y_hi - y_lo)   # near the top: keep clear of the legend
-        ax.annotate(f"$w_{{{_escape_math(labels[h])}}}$ = {w:.2f}", xy=(0.5, middle),
-                    xytext=(0, -12 if below else 12), textcoords="offset points", ha="center",
-                    va="top" if below else "bottom", fontsize=_style.BASE_FONT + 1, color=HIGHLIGHT,
-                    fontweight="bold", bbox=_TEXT_BACKGROUND, zorder=5, gid="weight")
-    for example in (10, 100):   # what marker sizes mean
-        handles.append(Line2D([], [], marker="o", ls="none", color=_style.LEADER,
-                              markersize=math.sqrt(EXPLORER_AREA_PER_STUDENT * example)))
-        legend_labels.append(f"n = {example}")
-    _legend_above(ax, handles, legend_labels)
-    if title:
-        ax.set_title(title, loc="left", fontsize=_style.BASE_FONT, pad=32)
+    artists.show(table, mu, h, title=title, n_max=n_max, ylim=ylim)
     _alt.set_alt(ax, _alt.shrinkage_explorer_view(
-        labels, n, before, after, table["95% low"], table["95% high"], table["weight"], mu, highlight=h,
-        title=title, group=group, unit=unit))
-    return ax, arrows
+        labels, table["n"], before, after, table["95% low"], table["95% high"], table["weight"], mu,
+        highlight=h, title=title, group=group, unit=unit))
+    return ax, list(artists.arrows)
 
 
 _ESTIMATE_COLUMNS = ("n", "sample mean", "partial pooling", "95% low", "95% high", "weight")
@@ -460,15 +375,3 @@ def pooling_spectrum(data, posterior=None, *, ax=None):
         labels, tau, means, data.means, emphasis=emphasis, group=group, unit=_unit(data),
         tau_q=None if panels == 1 else q))
     return fig, np.array(axes, dtype=object)
-
-
-def _pooling_columns(ax, before, after, mu, sizes, colours):
-    """The two columns shared by the shrinkage figures: no-pooling estimates at x = 0,
-    partial-pooling ones at x = 1, and μ as a dashed line across both."""
-    ax.axhline(mu, color=_style.NEUTRAL, ls="--", lw=LINE, zorder=0, gid="mu")
-    ax.text(1.0, mu, r"$\mu$", transform=blended_transform_factory(ax.transAxes, ax.transData),
-            ha="right", va="bottom", fontsize=_style.BASE_FONT + 4, color=_style.NEUTRAL)
-    for column, values, colour, gid in ((0, before, colours[0], "no pooling"),
-                                        (1, after, colours[1], "partial pooling")):
-        ax.scatter(np.full(values.size, column), values, s=sizes, color=colour, edgecolor="white",
-                   linewidth=1.2, zorder=3, gid=gid)
