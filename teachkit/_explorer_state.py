@@ -93,7 +93,7 @@ class ExplorerState:
 
     @classmethod
     def observed(cls, data, school) -> ExplorerState:
-        """The data as observed (``school`` at its own n), τ learned, the lecture's priors."""
+        """The data as observed (``school`` at its own n), τ learned, the default priors."""
         j = spectrum.group_index(data, school)
         return cls(school=data.labels[j], sample_size=int(data.n[j]))
 

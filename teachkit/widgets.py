@@ -99,7 +99,7 @@ class ShrinkageExplorer:
         self.image = ui.Figure(layout=widgets.Layout(width="100%", max_width="1000px"))
         self.view = ExplorerView(data, n_max=SAMPLE_SIZE[1])
         self.reset_button = widgets.Button(description="reset", icon="undo",
-                                           tooltip="back to the data as observed and the lecture's priors",
+                                           tooltip="back to the data as observed and the default priors",
                                            layout=widgets.Layout(width="90px"))
         self.reset_button.on_click(lambda _: self.reset())
         self.widget = panel.layout(self.controls, data.group_name, reset_button=self.reset_button,
@@ -208,9 +208,9 @@ class ShrinkageExplorer:
         self._apply(state, change or words.change(state, list(values)), "those values")
 
     def reset(self):
-        """Back to the starting point: the first school's observed size, τ learned, the lecture's priors."""
+        """Back to the starting point: the first school's observed size, τ learned, the default priors."""
         self._set({**self._initial.as_dict(), "tau": self.state.tau},   # τ's slider shows the learned τ
-                  change="Back to the data as observed and the lecture's priors")
+                  change="Back to the data as observed and the default priors")
 
     def estimates(self):
         """The numbers shown now: one row per school with n, sample mean (no pooling),

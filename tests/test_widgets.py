@@ -365,7 +365,7 @@ def test_status_line_says_in_words_what_the_figure_shows(explorer):
     explorer.controls["school"].value = "3"
     assert explorer.status.value.startswith(f"School 3, n = {int(explorer.estimates().loc['3', 'n'])}:")
     explorer.reset()
-    assert explorer.status.value.startswith("Back to the data as observed and the lecture's priors. School 5, n = 9:")
+    assert explorer.status.value.startswith("Back to the data as observed and the default priors. School 5, n = 9:")
 
 
 def test_status_is_unchanged_when_a_value_is_refused(explorer):
