@@ -51,6 +51,7 @@ ALLOWED = {
     "2018": "a year: Talts et al. (2018)",
     "2021": "a year: Vehtari et al. (2021)",
     "8.3": "a citation: Hoff's exercise 8.3",
+    "10239": "a citation: statsmodels' issue 10239 (a known bug)",
     "8.5": "a citation: Hoff's section 8.5",
     "168": "a fact: a week has 7 × 24 = 168 hours",
     "1.96": "the 97.5% quantile of the standard normal",

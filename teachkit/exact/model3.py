@@ -241,6 +241,40 @@ class ExactHierarchical(_Model3Posterior):
               + _log_prior_sd(self.tau2_prior, TAU) + col.loglik)
         return tau, _simpson_weights(s) @ np.exp(lp - self._log_top - self._log_norm)
 
+    def log_density_sd(self, sigma, tau) -> np.ndarray:
+        """log p(σ, τ | y), the posterior density of the two sds (normalised on this grid), at arrays
+        ``sigma`` > 0 and ``tau`` ≥ 0 that broadcast; θ and μ integrated out.
+
+        With flat priors on σ and τ and a vague normal prior on μ (the defaults), this is, up to a
+        constant, the REML log-likelihood of the one-way random-effects model, so its maximum
+        (:meth:`mode_sd`) is REML's estimate (notebook 09).
+        """
+        sigma, tau = np.broadcast_arrays(np.asarray(sigma, dtype=float), np.asarray(tau, dtype=float))
+        if not (np.all(np.isfinite(sigma)) and np.all(np.isfinite(tau)) and np.all(sigma > 0) and np.all(tau >= 0)):
+            raise ValueError(f"log_density_sd: sigma must be > 0 and tau >= 0, finite; got sigma {_describe(sigma)}, "
+                             f"tau {_describe(tau)}")
+        col = _collapse(sigma**2, tau**2, self._stats, self.mu_prior)
+        return (_log_prior_sd(self.sigma2_prior, sigma) + _log_prior_sd(self.tau2_prior, tau) + col.loglik
+                - self._log_top - self._log_norm)
+
+    def mode_sd(self) -> tuple[float, float]:
+        """(σ, τ) where p(σ, τ | y) is highest: the joint posterior mode of the two sds.
+
+        Found from the best point of the grid by bounded optimisation; τ = 0 when the highest
+        density lies on that boundary (as REML's estimate of τ does on such data).
+        """
+        from scipy.optimize import minimize
+
+        sigma_grid = np.exp(self._s)
+        tau_grid = self._axis.tau(self._t)
+        S, T = np.meshgrid(sigma_grid, tau_grid, indexing="ij")
+        start = np.unravel_index(np.argmax(self.log_density_sd(S, T)), S.shape)
+        top = min(_sd_upper(self.sigma2_prior), _sd_upper(self.tau2_prior))
+        best = minimize(lambda x: -float(self.log_density_sd(x[0], x[1])),
+                        x0=[S[start], T[start]], method="L-BFGS-B",
+                        bounds=[(1e-9 * sigma_grid[0], top), (0.0, top)], options={"ftol": 1e-15, "gtol": 1e-10})
+        return float(best.x[0]), float(best.x[1])
+
     def conditional_theta_mean(self, tau) -> np.ndarray:
         """E[θ_j | τ, y] for each τ given: μ and σ integrated out, τ held fixed.
 
