@@ -33,7 +33,8 @@ from _standalone import (LECTURES, ROOT, SOLUTIONS, STUDENTS, WIDGET_VIEW, colab
                          run_alone, stream_text)
 
 COLAB = {"ipywidgets": "7.7.1", "widgetsnbextension": "3.6.10", "ipykernel": "6.17.1", "ipython": "7.34.0",
-         "numpy": "2.1.3", "pandas": "2.2.3", "scipy": "1.16.3", "matplotlib": "3.10.0"}
+         "numpy": "2.1.3", "pandas": "2.2.3", "scipy": "1.16.3", "matplotlib": "3.10.0",
+         "statsmodels": "0.14.5"}   # statsmodels: assumed (Colab ships a 0.14 release; not checked on Colab itself)
 REPORT = ROOT / "build" / "colab-report.txt"
 # Where the environment is kept between runs: outside the clone, like pip's cache, so that
 # CI's fresh clones on the same machine reuse it (TEACHKIT_TEST_CACHE overrides the place).
