@@ -23,6 +23,8 @@ _LAZY = {
     "fit_no_pooling": "teachkit.models.no_pooling",
     "fit_hierarchical": "teachkit.models.hierarchical",
     "fit_school_variances": "teachkit.models.school_variances",
+    "fit_three_level": "teachkit.models.three_level",
+    "load_radon": "teachkit.data",
     "predict_new_school": "teachkit.predict",
     "predict_new_student": "teachkit.predict",
     "Posterior": "teachkit.posterior",
