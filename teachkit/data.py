@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["GroupedData", "load_homework", "homework_path", "simulate_grouped", "mixing_examples"]
+__all__ = ["GroupedData", "load_homework", "load_radon", "homework_path", "simulate_grouped", "mixing_examples"]
 
 
 def _natural_key(label: str):
@@ -364,6 +364,21 @@ def load_homework(path=None) -> GroupedData:
                                 unit="hours per week", minimum=0,
                                 minimum_reason="homework hours cannot be negative")
     return data
+
+
+def load_radon() -> GroupedData:
+    """Log radon in the basements of 7,855 houses in 421 counties in 7 U.S. states: three levels.
+
+    The U.S. EPA's State Residential Radon Survey (1987-1992, public domain), as used by
+    Gelman & Hill (2007). Each value is log(activity + 0.1), activity in pCi/L; groups are
+    counties (labelled "MN: AITKIN"), supergroups states. Which houses are kept, and why
+    (basement readings; the tribal-land survey coded "R5" left out): data/make_radon.py
+    in the repository, which writes ``teachkit/datasets/radon.csv``.
+    """
+    from teachkit import datasets
+
+    return GroupedData.from_csv(datasets.path("radon.csv"), value="log_radon", group="county",
+                                supergroup="state", unit="log pCi/L")
 
 
 def simulate_grouped(*, mu, tau, sigma, sizes, seed, value_name="value", group_name="group",
