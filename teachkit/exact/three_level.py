@@ -221,6 +221,11 @@ class ExactThreeLevel:
     # ---------------------------------------------------------------- moments given the variances
     def _psi_moments(self):
         """E[ψ_k | variances, y] and Var[ψ_k | variances, y] at every grid point (step 4)."""
+        if "psi moments" not in self._cache:
+            self._cache["psi moments"] = self._compute_psi_moments()
+        return self._cache["psi moments"]
+
+    def _compute_psi_moments(self):
         col = self._col
         w = self._omega2[:, None] * col.Q / (self._omega2[:, None] * col.Q + 1)
         mean = w * col.m + (1 - w) * col.mu_hat[:, None] + self._origin
