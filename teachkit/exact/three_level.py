@@ -218,6 +218,13 @@ class ExactThreeLevel:
                            options=dict(ftol=1e-15, gtol=1e-10, maxiter=500))
         return dict(sigma=float(fit.x[0]), tau=float(fit.x[1]), omega=float(fit.x[2]))
 
+    def mu_given(self, sigma, tau, omega) -> float:
+        """E[μ | σ, τ, ω, y] (step 3's μ̂): at REML's (σ̂, τ̂, ω̂) with a flat prior on μ, the
+        generalised-least-squares estimate that REML reports as the fixed effect."""
+        col = _collapse3(np.array([sigma**2]), np.array([tau**2]), np.array([omega**2]), self._st,
+                         self.mu_prior, self._origin)
+        return float(col.mu_hat[0] + self._origin)
+
     # ---------------------------------------------------------------- moments given the variances
     def _psi_moments(self):
         """E[ψ_k | variances, y] and Var[ψ_k | variances, y] at every grid point (step 4)."""
