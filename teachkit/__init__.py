@@ -13,7 +13,7 @@ so that `import teachkit` stays quick for a student waiting on a kernel.
 
 from importlib import import_module
 
-from teachkit.data import GroupedData, load_homework
+from teachkit.data import GroupedData, load_homework, load_radon
 from teachkit.priors import Gamma, InverseGamma, Normal, UniformSD
 
 __version__ = "0.1.0"
@@ -23,6 +23,7 @@ _LAZY = {
     "fit_no_pooling": "teachkit.models.no_pooling",
     "fit_hierarchical": "teachkit.models.hierarchical",
     "fit_school_variances": "teachkit.models.school_variances",
+    "fit_three_level": "teachkit.models.three_level",
     "predict_new_school": "teachkit.predict",
     "predict_new_student": "teachkit.predict",
     "Posterior": "teachkit.posterior",
@@ -30,7 +31,7 @@ _LAZY = {
 _SUBMODULES = {"priors", "data", "models", "posterior", "diagnostics", "exact", "plots", "spectrum",
                "widgets", "check", "exercises", "datasets", "predict"}
 
-__all__ = ["GroupedData", "load_homework", "Normal", "InverseGamma", "UniformSD", "Gamma",
+__all__ = ["GroupedData", "load_homework", "load_radon", "Normal", "InverseGamma", "UniformSD", "Gamma",
            *_LAZY, *sorted(_SUBMODULES)]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["GroupedData", "load_homework", "homework_path", "simulate_grouped", "mixing_examples"]
+__all__ = ["GroupedData", "load_homework", "load_radon", "homework_path", "simulate_grouped", "mixing_examples"]
 
 
 def _natural_key(label: str):
@@ -47,6 +47,12 @@ class GroupedData:
     value_name, group_name : used for axis labels and table headers
     unit : the unit of the values, for axis labels ("hours per week")
 
+    An optional second level (houses in counties in *states*): ``supergroups``, the
+    0-based supergroup code of each value (int array, shape (N,), as ``groups``),
+    ``supergroup_labels`` and ``supergroup_name``. Every group lies in exactly one
+    supergroup; ``group_supergroup`` (length J) is the code of each group's. Without a
+    second level ``supergroups`` is None and ``supergroup_labels`` empty.
+
     Derived per group (arrays of length J): ``n``, ``means``, ``sds`` (sample sd,
     ``nan`` for a group with one observation) and ``ss`` (within-group sum of
     squares about the group mean), the sufficient statistics the samplers use.
@@ -58,10 +64,14 @@ class GroupedData:
     value_name: str = "value"
     group_name: str = "group"
     unit: str = ""
+    supergroups: np.ndarray | None = None
+    supergroup_labels: tuple = ()
+    supergroup_name: str = "supergroup"
     n: np.ndarray = field(init=False, repr=False)
     means: np.ndarray = field(init=False, repr=False)
     sds: np.ndarray = field(init=False, repr=False)
     ss: np.ndarray = field(init=False, repr=False)
+    group_supergroup: np.ndarray | None = field(init=False, repr=False)
 
     def __post_init__(self):
         J = len(self.labels)
@@ -76,20 +86,61 @@ class GroupedData:
             object.__setattr__(self, name, arr)
         self.values.setflags(write=False)
         self.groups.setflags(write=False)
+        object.__setattr__(self, "group_supergroup", self._group_supergroup())
+
+    def _group_supergroup(self):
+        """The supergroup code of each group (None without a second level), checking that
+        each group lies in one supergroup and that there are at least two."""
+        if self.supergroups is None:
+            return None
+        K = len(self.supergroup_labels)
+        if K < 2:
+            raise ValueError(
+                f"a second level needs at least 2 {self.supergroup_name} labels to learn how they "
+                f"vary; the data have {K} ({', '.join(map(repr, self.supergroup_labels))})"
+            )
+        sup = np.full(self.J, -1)
+        sup[self.groups] = self.supergroups           # the last value of each group wins ...
+        clash = np.flatnonzero(sup[self.groups] != self.supergroups)
+        if clash.size:                                # ... so any other value that differs is a clash
+            i = clash[0]
+            j = self.groups[i]
+            first = np.flatnonzero((self.groups == j) & (self.supergroups == self.supergroups[i]))[0]
+            other = np.flatnonzero((self.groups == j) & (self.supergroups != self.supergroups[i]))[0]
+            raise ValueError(
+                f"{self.group_name} {self.labels[j]!r} is in two {self.supergroup_name}s, "
+                f"{self.supergroup_labels[self.supergroups[first]]!r} (values[{first}], data row {first + 1}) and "
+                f"{self.supergroup_labels[self.supergroups[other]]!r} (values[{other}], data row {other + 1}): "
+                f"each {self.group_name} must lie in exactly one {self.supergroup_name}"
+            )
+        self.supergroups.setflags(write=False)
+        sup.setflags(write=False)
+        return sup
 
     # ------------------------------------------------------------------ builders
     @classmethod
-    def from_arrays(cls, values, groups, *, value_name="value", group_name="group", unit=""):
-        """Build from a sequence of numbers and a sequence of group labels of the same length."""
+    def from_arrays(cls, values, groups, supergroups=None, *, value_name="value", group_name="group",
+                    unit="", supergroup_name="supergroup"):
+        """Build from a sequence of numbers and a sequence of group labels of the same length.
+
+        ``supergroups`` (optional): one label per value for a second level (the state of
+        each house's county); a group must have the same supergroup on every value.
+        """
         try:
             raw_values = list(values)
             raw_groups = list(groups)
+            raw_super = None if supergroups is None else list(supergroups)
         except TypeError as err:
-            raise ValueError(f"values and groups must be sequences: {err}") from None
+            raise ValueError(f"values, groups and supergroups must be sequences: {err}") from None
         if len(raw_values) != len(raw_groups):
             raise ValueError(
                 f"values and groups have different lengths ({len(raw_values)} values, "
                 f"{len(raw_groups)} group labels); give one group label per value"
+            )
+        if raw_super is not None and len(raw_super) != len(raw_values):
+            raise ValueError(
+                f"values and supergroups have different lengths ({len(raw_values)} values, "
+                f"{len(raw_super)} supergroup labels); give one supergroup label per value"
             )
         if not raw_values:
             raise ValueError("no observations: values and groups are empty")
@@ -98,16 +149,23 @@ class GroupedData:
             vals[i] = _to_float(v, where=f"values[{i}]")
         labels = []
         for i, g in enumerate(raw_groups):
-            if g is None or (isinstance(g, (float, np.floating)) and math.isnan(g)) or (
-                isinstance(g, str) and not g.strip()
-            ):
+            if _is_missing(g):
                 raise ValueError(f"groups[{i}] is missing: every value needs a group label")
             labels.append(_display_label(g).strip())
-        return cls._from_clean(vals, labels, value_name=value_name, group_name=group_name, unit=unit)
+        super_labels = None
+        if raw_super is not None:
+            super_labels = []
+            for i, k in enumerate(raw_super):
+                if _is_missing(k):
+                    raise ValueError(f"supergroups[{i}] is missing: every value needs a supergroup label")
+                super_labels.append(_display_label(k).strip())
+        return cls._from_clean(vals, labels, super_labels, value_name=value_name, group_name=group_name,
+                               unit=unit, supergroup_name=supergroup_name)
 
     @classmethod
-    def from_csv(cls, path, *, value, group, unit="", minimum=None, minimum_reason=None):
-        """Read a CSV file with a header row; ``value`` and ``group`` name its columns.
+    def from_csv(cls, path, *, value, group, supergroup=None, unit="", minimum=None, minimum_reason=None):
+        """Read a CSV file with a header row; ``value`` and ``group`` name its columns,
+        and ``supergroup`` (optional) the column of a second level (a group's state).
 
         ``minimum``: values below it are refused (e.g. 0 for hours); ``minimum_reason``
         starts that error message.
@@ -124,14 +182,17 @@ class GroupedData:
             if header is None or not any(h.strip() for h in header):
                 raise ValueError(f"{path} is empty: expected a header row naming the columns")
             header = [h.strip() for h in header]
-            for role, col in (("value", value), ("group", group)):
+            roles = (("value", value), ("group", group)) + (
+                (("supergroup", supergroup),) if supergroup is not None else ())
+            for role, col in roles:
                 if col not in header:
                     raise ValueError(
                         f"{path} has no column {col!r} (asked for as the {role} column); "
                         f"its columns are {header}"
                     )
             iv, ig = header.index(value), header.index(group)
-            vals, labels = [], []
+            ik = None if supergroup is None else header.index(supergroup)
+            vals, labels, super_labels = [], [], []
             row_no = 0
             for row in reader:
                 if not row or not any(c.strip() for c in row):
@@ -145,6 +206,14 @@ class GroupedData:
                         f"{path.name}, row {row_no} (line {reader.line_num}), column {group!r}: "
                         "missing group label"
                     )
+                if ik is not None:
+                    cell_k = row[ik].strip() if ik < len(row) else ""
+                    if cell_k == "":
+                        raise ValueError(
+                            f"{path.name}, row {row_no} (line {reader.line_num}), column {supergroup!r}: "
+                            "missing supergroup label"
+                        )
+                    super_labels.append(cell_k)
                 x = _to_float(cell_v, where=where)
                 if minimum is not None and x < minimum:
                     reason = minimum_reason or f"values must be at least {minimum:g}"
@@ -153,20 +222,30 @@ class GroupedData:
                 labels.append(cell_g)
         if not vals:
             raise ValueError(f"{path} has a header but no data rows")
-        return cls._from_clean(np.array(vals), labels, value_name=value, group_name=group, unit=unit)
+        return cls._from_clean(np.array(vals), labels, super_labels if ik is not None else None,
+                               value_name=value, group_name=group, unit=unit,
+                               supergroup_name=supergroup or "supergroup")
 
     @classmethod
-    def _from_clean(cls, vals, labels, **names):
-        order = sorted(set(labels), key=_natural_key)
-        code = {lab: j for j, lab in enumerate(order)}
-        groups = np.array([code[lab] for lab in labels], dtype=np.int64)
-        return cls(values=np.asarray(vals, dtype=float), groups=groups, labels=tuple(order), **names)
+    def _from_clean(cls, vals, labels, super_labels=None, **names):
+        groups, order = _codes(labels)
+        if super_labels is None:
+            names.pop("supergroup_name", None)
+            return cls(values=np.asarray(vals, dtype=float), groups=groups, labels=order, **names)
+        supergroups, super_order = _codes(super_labels)
+        return cls(values=np.asarray(vals, dtype=float), groups=groups, labels=order,
+                   supergroups=supergroups, supergroup_labels=super_order, **names)
 
     # ------------------------------------------------------------------ views
     @property
     def J(self) -> int:
         """Number of groups."""
         return len(self.labels)
+
+    @property
+    def K(self) -> int:
+        """Number of supergroups (0 without a second level)."""
+        return len(self.supergroup_labels)
 
     @property
     def n_total(self) -> int:
@@ -181,6 +260,11 @@ class GroupedData:
         """A copy in which group ``j`` (0-based) holds ``values`` instead of its own."""
         values = np.asarray(values, dtype=float)
         keep = self.groups != j
+        second = {}
+        if self.supergroups is not None:
+            second = dict(supergroups=np.concatenate([self.supergroups[keep],
+                                                      np.full(values.size, self.group_supergroup[j])]),
+                          supergroup_labels=self.supergroup_labels, supergroup_name=self.supergroup_name)
         return GroupedData(
             values=np.concatenate([self.values[keep], values]),
             groups=np.concatenate([self.groups[keep], np.full(values.size, j)]),
@@ -188,6 +272,7 @@ class GroupedData:
             value_name=self.value_name,
             group_name=self.group_name,
             unit=self.unit,
+            **second,
         )
 
     def summary(self):
@@ -210,6 +295,11 @@ class GroupedData:
         return RoundedFrame.wrap(table, digits=3)
 
     def __repr__(self):
+        if self.supergroups is not None:
+            return (
+                f"GroupedData({self.value_name!r} by {self.group_name!r} in {self.supergroup_name!r}: "
+                f"{self.n_total} observations in {self.J} groups in {self.K} supergroups)"
+            )
         return (
             f"GroupedData({self.value_name!r} by {self.group_name!r}: "
             f"{self.n_total} observations in {self.J} groups)"
@@ -226,6 +316,18 @@ def require_grouped(data, where: str) -> GroupedData:
             f"GroupedData.from_csv or GroupedData.from_arrays), got {type(data).__name__}"
         )
     return data
+
+
+def _is_missing(label) -> bool:
+    return label is None or (isinstance(label, (float, np.floating)) and math.isnan(label)) or (
+        isinstance(label, str) and not label.strip())
+
+
+def _codes(labels):
+    """0-based codes of ``labels`` in natural order, and that order as a tuple."""
+    order = sorted(set(labels), key=_natural_key)
+    code = {lab: j for j, lab in enumerate(order)}
+    return np.array([code[lab] for lab in labels], dtype=np.int64), tuple(order)
 
 
 def _to_float(cell, *, where: str) -> float:
@@ -262,6 +364,21 @@ def load_homework(path=None) -> GroupedData:
                                 unit="hours per week", minimum=0,
                                 minimum_reason="homework hours cannot be negative")
     return data
+
+
+def load_radon() -> GroupedData:
+    """Log radon in the basements of 7,855 houses in 421 counties in 7 U.S. states: three levels.
+
+    The U.S. EPA's State Residential Radon Survey (1987-1992, public domain), as used by
+    Gelman & Hill (2007). Each value is log(activity + 0.1), activity in pCi/L; groups are
+    counties (labelled "MN: AITKIN"), supergroups states. Which houses are kept, and why
+    (basement readings; the tribal-land survey coded "R5" left out): data/make_radon.py
+    in the repository, which writes ``teachkit/datasets/radon.csv``.
+    """
+    from teachkit import datasets
+
+    return GroupedData.from_csv(datasets.path("radon.csv"), value="log_radon", group="county",
+                                supergroup="state", unit="log pCi/L")
 
 
 def simulate_grouped(*, mu, tau, sigma, sizes, seed, value_name="value", group_name="group",

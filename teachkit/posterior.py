@@ -9,7 +9,7 @@ its label (``theta[5]`` is school 5, whatever its position).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
@@ -30,6 +30,8 @@ class Posterior:
     model : a short name, e.g. "hierarchical"
     priors : dict name -> prior object
     labels : the group labels, used to name vector parameters (theta[5])
+    vector_labels : labels of vector parameters that are not per group, by name
+        (the three-level model's ``psi``, one per supergroup: psi[MN])
     seconds : wall-clock time spent sampling
     data : the GroupedData that was fitted (or None)
     """
@@ -42,6 +44,7 @@ class Posterior:
     seconds: float = float("nan")
     data: object = None
     seed: object = None
+    vector_labels: dict = field(default_factory=dict)
 
     # --------------------------------------------------------------- shapes
     @property
@@ -85,7 +88,7 @@ class Posterior:
                 yield name, x
             else:
                 for j in range(x.shape[2]):
-                    yield f"{name}[{self._label(j)}]", x[:, :, j]
+                    yield f"{name}[{self._label(j, name)}]", x[:, :, j]
 
     def _names(self, names):
         if names is None:
@@ -123,15 +126,16 @@ class Posterior:
         if name.endswith("]") and "[" in name:
             base, label = name[:-1].split("[", 1)
             self._get(base)
-            labels = [str(lab) for lab in self.labels]
+            labels = [str(lab) for lab in self.vector_labels.get(base, self.labels)]
             if label not in labels:
                 raise KeyError(f"{base} has no group labelled {label!r}; the groups are {labels}")
             return base, labels.index(label)
         self._get(name)
         return name, None
 
-    def _label(self, j: int) -> str:
-        return str(self.labels[j]) if j < len(self.labels) else str(j + 1)
+    def _label(self, j: int, name: str | None = None) -> str:
+        labels = self.vector_labels.get(name, self.labels)
+        return str(labels[j]) if j < len(labels) else str(j + 1)
 
     # --------------------------------------------------------------- summaries
     def interval(self, name: str, prob: float = 0.95) -> np.ndarray:
@@ -194,7 +198,11 @@ class Posterior:
                 "to_inference_data needs ArviZ, which is not a teachkit dependency: pip install arviz"
             ) from None
         coords = {"group": [str(lab) for lab in self.labels]} if self.labels else {}
-        dims = {name: ["group"] for name, x in self.draws.items() if x.ndim == 3 and self.labels}
+        dims = {name: ["group"] for name, x in self.draws.items()
+                if x.ndim == 3 and self.labels and name not in self.vector_labels}
+        for name, labels in self.vector_labels.items():
+            coords[name] = [str(lab) for lab in labels]
+            dims[name] = [name]
         warm = {name: x for name, x in self.warmup_draws.items()} if self.nwarmup else None
         return az.from_dict(posterior=dict(self.draws), warmup_posterior=warm,
                             coords=coords, dims=dims, save_warmup=bool(warm))

@@ -8,7 +8,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ["teachkit/datasets/homework.csv", "teachkit/datasets/my_survey.csv"]
+DATA = ["teachkit/datasets/homework.csv", "teachkit/datasets/my_survey.csv", "teachkit/datasets/radon.csv"]
 # Google Colab's image (Python 3.13), as the issue lists it: teachkit must install there
 # without changing any of these (tests/test_colab.py installs them and checks it).
 COLAB = {"numpy": "2.1.3", "pandas": "2.2.3", "scipy": "1.16.3", "matplotlib": "3.10.0", "ipywidgets": "7.7.1"}

@@ -192,3 +192,34 @@ def test_sbc_school_variances():
             rank = rank_with_ties(value, post[name], ties) if name == "nu0" else rank_of(value, post[name])
             ranks.setdefault(name, []).append(rank)
     assert_uniform({name: np.array(r) for name, r in ranks.items()})
+
+
+# The three-level model (houses in counties in states): both variance-prior families on σ², τ², ω².
+THREE_LEVEL_PRIORS = {
+    "inverse-gamma": (InverseGamma(4, 45), InverseGamma(3, 4), InverseGamma(3, 4)),
+    "uniform-sd": (UniformSD(8), UniformSD(3), UniformSD(3)),
+}
+
+
+@pytest.mark.parametrize("family", THREE_LEVEL_PRIORS)
+def test_sbc_three_level(family):
+    """Every θ_j, ψ_k, μ, σ², τ², ω²; 3 supergroups of 2-3 groups of 2-9 values, 250 replications."""
+    sigma2_prior, tau2_prior, omega2_prior = THREE_LEVEL_PRIORS[family]
+    supergroup = np.array([0, 0, 1, 1, 1, 2, 2])
+    sizes = [2, 5, 3, 9, 4, 6, 2]
+
+    def simulate(rng):
+        mu, omega2, tau2, sigma2 = (THETA.sample(rng), omega2_prior.sample(rng), tau2_prior.sample(rng),
+                                    sigma2_prior.sample(rng))
+        psi = mu + np.sqrt(omega2) * rng.standard_normal(3)
+        theta = psi[supergroup] + np.sqrt(tau2) * rng.standard_normal(len(sizes))
+        d = simulate_groups(theta, sigma2, sizes, rng)
+        data = tk.GroupedData(values=d.values, groups=d.groups, labels=d.labels,
+                              supergroups=supergroup[d.groups], supergroup_labels=("a", "b", "c"))
+        return {"theta": theta, "psi": psi, "mu": mu, "sigma2": sigma2, "tau2": tau2, "omega2": omega2}, data
+
+    def fit(data, rng):
+        return tk.fit_three_level(data, seed=rng, mu_prior=THETA, sigma2_prior=sigma2_prior,
+                                  tau2_prior=tau2_prior, omega2_prior=omega2_prior, **draws_needed())
+
+    assert_uniform(run_sbc(250, simulate, fit, np.random.default_rng(17)))

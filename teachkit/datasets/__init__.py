@@ -2,6 +2,8 @@
 
     homework.csv   the lecture's data: weekly hours of homework, 165 students in 8 schools
                    (written by data/make_homework.py in the repository; see data/README.md)
+    radon.csv      log radon in the basements of 7,855 houses in 421 counties in 7 states
+                   (U.S. EPA, public domain; written by data/make_radon.py, which says what is kept)
     my_survey.csv  an INVENTED survey for exercise 6: minutes of reading per day, 6 classes
                    (written by notebooks/exercises/make_my_survey.py)
 
@@ -21,7 +23,7 @@ from pathlib import Path
 __all__ = ["FILES", "path"]
 
 #: The data files teachkit ships.
-FILES = ("homework.csv", "my_survey.csv")
+FILES = ("homework.csv", "my_survey.csv", "radon.csv")
 
 _extracted = ExitStack()       # files copied out of a zipped install, removed at exit
 atexit.register(_extracted.close)

@@ -14,6 +14,9 @@ a few milliseconds (Model 3: about 10 ms for the lecture's 8 schools).
     exact.no_pooling(data)                   Model 2 -> list of ExactPosterior, one per group
     exact.hierarchical(data)                 Model 3 -> ExactHierarchical
     exact.hierarchical_given_tau(data, tau)  Model 3 with τ fixed -> ExactGivenTau
+    exact.three_level(data)                  houses in counties in states -> ExactThreeLevel
+                                             (θ, ψ, μ out, a 3-D grid over (σ, τ, ω); derivation
+                                             in teachkit/exact/three_level.py)
 
 Each result has .mean(name), .sd(name), .cdf(name, x) and .quantile(name, q);
 the defaults are the lecture's priors. Only numpy is imported with the module;
@@ -155,6 +158,7 @@ Layout: ``models12`` holds Models 1 and 2 (``complete_pooling``, ``no_pooling``,
 from teachkit.exact._quadrature import DROP, MOMENT_DROP  # noqa: F401 (constants the docstring names)
 from teachkit.exact.model3 import ExactGivenTau, ExactHierarchical, hierarchical, hierarchical_given_tau
 from teachkit.exact.models12 import ExactPosterior, complete_pooling, no_pooling
+from teachkit.exact.three_level import ExactThreeLevel, three_level
 
-__all__ = ["complete_pooling", "no_pooling", "hierarchical", "hierarchical_given_tau",
-           "ExactPosterior", "ExactHierarchical", "ExactGivenTau"]
+__all__ = ["complete_pooling", "no_pooling", "hierarchical", "hierarchical_given_tau", "three_level",
+           "ExactPosterior", "ExactHierarchical", "ExactGivenTau", "ExactThreeLevel"]

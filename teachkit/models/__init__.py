@@ -7,6 +7,8 @@
                     (``fit_hierarchical(..., method="noncentred" | "interweaving")``).
 * school_variances: Model 4, Model 3 with one variance per group, the variances
                     drawn from a common inverse-gamma (Hoff §8.5).
+* three_level:      a third level: group means drawn around their supergroup's mean,
+                    supergroup means around μ (houses in counties in states).
 
 `help(teachkit.models.hierarchical)` shows the derivation of its full conditionals.
 """
@@ -15,5 +17,7 @@ from teachkit.models.complete_pooling import fit_complete_pooling
 from teachkit.models.hierarchical import fit_hierarchical
 from teachkit.models.no_pooling import fit_no_pooling
 from teachkit.models.school_variances import fit_school_variances
+from teachkit.models.three_level import fit_three_level
 
-__all__ = ["fit_complete_pooling", "fit_no_pooling", "fit_hierarchical", "fit_school_variances"]
+__all__ = ["fit_complete_pooling", "fit_no_pooling", "fit_hierarchical", "fit_school_variances",
+           "fit_three_level"]

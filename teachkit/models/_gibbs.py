@@ -84,7 +84,7 @@ class Trace:
         for name, value in values.items():
             self.store[name][:, t] = value
 
-    def posterior(self, *, model, priors, data, seed) -> Posterior:
+    def posterior(self, *, model, priors, data, seed, vector_labels=None) -> Posterior:
         seconds = time.perf_counter() - self.started
         for name, x in self.store.items():
             if not np.all(np.isfinite(x)):  # a bug, never a result to hand to a student
@@ -99,4 +99,5 @@ class Trace:
             seconds=seconds,
             data=data,
             seed=seed,
+            vector_labels=vector_labels or {},
         )
