@@ -122,6 +122,8 @@ def test_shapes_labels_and_same_seed_same_draws(nested):
         assert not np.array_equal(a[name], c[name])
     assert a["psi[s3]"].shape == (3, 50) and a["theta[2-3]"].shape == (3, 50)
     assert [label for label, _ in a.scalars("psi")] == [f"psi[s{k}]" for k in range(1, 9)]
+    from teachkit.plots._labels import _scalars, math_label
+    assert [math_label(label) for label, _ in _scalars(a, "psi")][:2] == [r"$\psi_{s1}$", r"$\psi_{s2}$"]
 
 
 @pytest.mark.parametrize("kwargs, message", [
