@@ -51,6 +51,7 @@ bench: $(VENV)/.stamp-runtime
 	$(BIN)/python benchmarks/bench_samplers.py
 	$(BIN)/python benchmarks/bench_widgets.py
 	$(BIN)/python benchmarks/bench_mixing.py
+	$(BIN)/python benchmarks/bench_three_level.py
 	$(BIN)/python benchmarks/bench_notebooks.py
 
 # Offline reveal.js decks of the lecture notebooks: build/slides/NN_name.slides.html, with

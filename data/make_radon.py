@@ -29,7 +29,7 @@ The file holds 12,777 houses with 10 codes in its ``state`` column. Kept:
   the EPA's Region 5, and several of them span more than one county (``cntyfips``
   differs, or is 999). It is a separate survey of homes on tribal lands in EPA
   Region 5 with its own units, not a state with counties, so it does not fit
-  "houses in counties in states" and is left out (921 houses).
+  "houses in counties in states" and is left out (934 houses).
 * **Basement measurements only** (``floor`` = 0). Radon comes from the soil, so a
   basement reading is higher than one taken on the first floor (Gelman & Hill model
   the floor as a predictor; our model has none). How many houses have a basement

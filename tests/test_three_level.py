@@ -122,6 +122,8 @@ def test_shapes_labels_and_same_seed_same_draws(nested):
         assert not np.array_equal(a[name], c[name])
     assert a["psi[s3]"].shape == (3, 50) and a["theta[2-3]"].shape == (3, 50)
     assert [label for label, _ in a.scalars("psi")] == [f"psi[s{k}]" for k in range(1, 9)]
+    from teachkit.plots._labels import _scalars, math_label
+    assert [math_label(label) for label, _ in _scalars(a, "psi")][:2] == [r"$\psi_{s1}$", r"$\psi_{s2}$"]
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -167,8 +169,9 @@ def test_sampler_matches_exact(nested, priors):
 
 def test_the_agreement_check_has_teeth(nested):
     """A sampler that pulls ψ_1 0.2 further from its groups (about a sixth of its posterior sd) is caught."""
-    post = tk.fit_three_level(nested, draws=20_000, seed=5)
+    post = tk.fit_three_level(nested, draws=5_000, seed=5)
     ex = exact.three_level(nested)
+    assert_mean_agrees(post["psi"][:, :, 0], ex.mean("psi")[0], "psi[0]")
     with pytest.raises(AssertionError, match="psi"):
         assert_mean_agrees(post["psi"][:, :, 0] - 0.2, ex.mean("psi")[0], "psi[0]")
 
@@ -183,6 +186,8 @@ def test_exact_grid_is_converged(nested):
     for name in ("theta", "psi", "mu", "sigma2", "tau2", "omega2"):
         np.testing.assert_allclose(a.mean(name), b.mean(name), rtol=1e-4, err_msg=name)
         np.testing.assert_allclose(a.sd(name), b.sd(name), rtol=1e-4, err_msg=name)
+        if name == "theta":
+            continue   # θ_j's quantiles come from the same mixtures as ψ_k's, and cost J root searches per grid
         np.testing.assert_allclose(a.quantile(name, [0.05, 0.5, 0.95]), b.quantile(name, [0.05, 0.5, 0.95]),
                                    atol=1e-3 * np.max(b.sd(name)), err_msg=name)
 

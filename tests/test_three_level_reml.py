@@ -9,9 +9,11 @@ up the Jacobian 1/(8στω).) REML's μ̂ is E[μ | σ̂, τ̂, ω̂, y], the pr
 
 Data: lme4's Pastes (casks within batches; statsmodels' own test fits it and checks lme4's
 numbers, and the CSV ships inside the statsmodels wheel), and a simulated set of 6 states.
-statsmodels' optimiser stops at a relative tolerance near 1e-3 on the variances, hence rtol.
-Its default optimiser (BFGS) does not converge on the simulated set (ConvergenceWarning, |grad|
-about 3, τ² off by 9%); Powell then L-BFGS does, on both, so that is what we ask for.
+statsmodels' optimisers stop short in the flat direction of ω (few supergroups): its default
+(BFGS) does not converge on the simulated set (ConvergenceWarning, ω² three times too large);
+Powell then L-BFGS converges but leaves ω² up to 2e-3 (Pastes) and 5e-3 (radon) relative
+from the maximum. Nelder-Mead gets within 2e-4 on every set we tried, so we ask for it, allow
+rtol = 1e-3, and check that our mode's density is at least that at statsmodels' estimate.
 """
 
 from pathlib import Path
@@ -19,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels as sm   # pinned in requirements.txt: a missing statsmodels is a failure, not a skip
 
 import teachkit as tk
 from teachkit import exact
 from teachkit.priors import Normal
 
-sm = pytest.importorskip("statsmodels", reason="statsmodels is pinned in requirements.txt")
 FLAT_MU = Normal(0, 1e12)   # sd 10⁶: flat on the scale of these data
 
 
@@ -33,7 +35,7 @@ def reml(df, value, group, supergroup):
 
     model = smf.mixedlm(f"{value} ~ 1", df, groups=supergroup, re_formula="1",
                         vc_formula={group: f"0 + C({group})"})
-    return model.fit(reml=True, method=["powell", "lbfgs"])
+    return model.fit(reml=True, method="nm")
 
 
 def pastes():
@@ -61,9 +63,12 @@ def test_reml_is_the_posterior_mode_under_flat_priors(make, columns):
     assert fit.converged
     ex = exact.three_level(data, mu_prior=FLAT_MU)
     mode = ex.mode()
-    np.testing.assert_allclose(mode["sigma"] ** 2, fit.scale, rtol=2e-3)
-    np.testing.assert_allclose(mode["tau"] ** 2, fit.vcomp[0], rtol=2e-3)
-    np.testing.assert_allclose(mode["omega"] ** 2, fit.cov_re.iloc[0, 0], rtol=2e-3)
+    np.testing.assert_allclose(mode["sigma"] ** 2, fit.scale, rtol=1e-3)
+    np.testing.assert_allclose(mode["tau"] ** 2, fit.vcomp[0], rtol=1e-3)
+    np.testing.assert_allclose(mode["omega"] ** 2, fit.cov_re.iloc[0, 0], rtol=1e-3)
+    # the mode is at least as high as statsmodels' estimate (the two are the same function)
+    at_reml = ex.log_density_sd(np.sqrt(fit.scale), np.sqrt(fit.vcomp[0]), np.sqrt(fit.cov_re.iloc[0, 0]))
+    assert ex.log_density_sd(mode["sigma"], mode["tau"], mode["omega"]) >= at_reml
     # REML's fixed effect is the precision-weighted mean at its own variances
     mu_hat = ex.mu_given(np.sqrt(fit.scale), np.sqrt(fit.vcomp[0]), np.sqrt(fit.cov_re.iloc[0, 0]))
     np.testing.assert_allclose(mu_hat, fit.fe_params["Intercept"], rtol=1e-6)

@@ -151,7 +151,8 @@ finite at 0, which is what makes τ = 0 easy to evaluate.
 
 Layout: ``models12`` holds Models 1 and 2 (``complete_pooling``, ``no_pooling``,
 ``ExactPosterior``), ``model3`` Model 3 (``hierarchical``, ``hierarchical_given_tau``,
-``ExactHierarchical``, ``ExactGivenTau``); what they share is in ``_quadrature``
+``ExactHierarchical``, ``ExactGivenTau``), ``three_level`` the three-level model
+(``three_level``, ``ExactThreeLevel``, with its own derivation); what they share is in ``_quadrature``
 (steps 1-2 and the grids of step 4, the 1-D marginals) and ``_args`` (argument checks).
 """
 

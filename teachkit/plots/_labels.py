@@ -11,8 +11,9 @@ from teachkit.posterior import Posterior
 
 _SYMBOLS = {"theta": r"\theta", "mu": r"\mu", "sigma": r"\sigma", "tau": r"\tau",
             "sigma2": r"\sigma^2", "tau2": r"\tau^2", "R": "R",
-            "sigma02": r"\sigma_0^2", "nu0": r"\nu_0"}
-_POSITIVE = {"sigma", "tau", "sigma2", "tau2", "sigma02"}
+            "sigma02": r"\sigma_0^2", "nu0": r"\nu_0",
+            "psi": r"\psi", "omega": r"\omega", "omega2": r"\omega^2"}
+_POSITIVE = {"sigma", "tau", "sigma2", "tau2", "sigma02", "omega", "omega2"}
 _MATH_ESCAPES = {"\\": r"\backslash{}", "_": r"\_", "$": r"\$", "{": r"\{", "}": r"\}",
                  "%": r"\%", "#": r"\#", "&": r"\&", "^": r"\^{}", "~": r"\sim{}", " ": r"\ "}
 
@@ -47,7 +48,7 @@ def _unit(post_or_data, name=None) -> str:
     base, _ = _split(name)
     if base == "R":
         return ""
-    if base in ("sigma2", "tau2", "sigma02"):
+    if base in ("sigma2", "tau2", "sigma02", "omega2"):
         return f"({unit})²"
     if base == "nu0":
         return ""
@@ -77,8 +78,11 @@ def _bounds(name) -> tuple[float | None, float | None]:
     return None, None
 
 
-def _group_label(post, j) -> str:
-    return str(post.labels[j]) if j < len(post.labels) else str(j + 1)
+def _group_label(post, j, name=None) -> str:
+    """The label of entry j of a vector parameter: its group's, or (``name`` given) the parameter's own
+    labels where it has them (the three-level model's psi, one per supergroup)."""
+    labels = getattr(post, "vector_labels", {}).get(name, post.labels)
+    return str(labels[j]) if j < len(labels) else str(j + 1)
 
 
 def _group_name(post_or_data) -> str:
@@ -103,7 +107,7 @@ def _scalars(post, names) -> list[tuple[str, np.ndarray]]:
         if x.ndim == 2:
             rows.append((name, x))
         else:
-            rows.extend((f"{name}[{_group_label(post, j)}]", x[:, :, j]) for j in range(x.shape[2]))
+            rows.extend((f"{name}[{_group_label(post, j, name)}]", x[:, :, j]) for j in range(x.shape[2]))
     if not rows:
         raise ValueError("no parameters to plot: names is empty")
     return rows
