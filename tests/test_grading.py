@@ -83,6 +83,26 @@ def test_every_check_is_a_test_cell_worth_its_points(course, name):
             assert meta["locked"] and not meta["grade"] and not meta["solution"]
 
 
+def test_command_line_writes_a_course_of_every_solution_notebook(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "teachkit.exercises", "nbgrader", "--course", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "source").iterdir()) == EXERCISES
+    assert (tmp_path / "instructor" / "teachkit_hidden.py").read_text() == HIDDEN.read_text()
+    assert "c.Execute.timeout = 30" in (tmp_path / "nbgrader_config.py").read_text()
+
+
+def test_a_new_exercise_is_found_and_needs_its_points(tmp_path):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    for path in SOLUTIONS:
+        (solutions / path.name).write_bytes(path.read_bytes())
+    (solutions / "ex10_new.ipynb").write_bytes(SOLUTIONS[0].read_bytes())
+    result = subprocess.run([sys.executable, "-m", "teachkit.exercises", "nbgrader", "--src", str(solutions),
+                             "--course", str(tmp_path / "course")], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1 and "no [ex10_new] table" in result.stderr, result.stderr
+
+
 def test_the_graded_check_asserts_what_the_student_sees():
     """The released check cell is the student's; the grader's raises exactly when the check says ✗."""
     from nbformat.v4 import new_code_cell
@@ -200,7 +220,10 @@ def answered(released, source_nb):
     nb = json.loads(json.dumps(released))
     for cell in nb["cells"]:
         if grader(cell).get("solution"):
-            cell["source"] = solutions[cell["id"]]
+            text = solutions[cell["id"]]
+            if cell["cell_type"] == "markdown":     # a student writes the text, not the markers
+                text = "\n".join(line for line in text.splitlines() if "SOLUTION" not in line)
+            cell["source"] = text
     return nb
 
 
@@ -315,13 +338,18 @@ def test_each_student_gets_the_score_their_submission_earns(graded, name):
 
 
 class _Images(HTMLParser):
+    """The alt text of every image, and of every figure (a PNG inside the page: the badges are links)."""
+
     def __init__(self):
         super().__init__()
-        self.alts = []
+        self.alts, self.figures = [], []
 
     def handle_starttag(self, tag, attrs):
         if tag == "img":
-            self.alts.append(dict(attrs).get("alt"))
+            attrs = dict(attrs)
+            self.alts.append(attrs.get("alt"))
+            if attrs.get("src", "").startswith("data:image/png"):
+                self.figures.append(attrs.get("alt"))
 
 
 @pytest.mark.parametrize("name", EXERCISES)
@@ -333,8 +361,8 @@ def test_every_student_gets_feedback_with_the_figures_alt_text(graded, name):
         images = _Images()
         images.feed(html)
         assert all(alt and alt.strip() for alt in images.alts), (kind, images.alts)
-        if kind == "correct":
-            assert "✓" in html and "✗" not in html
+        if kind == "correct":          # every check said ✓ (a check's verdict line ends in "right")
+            assert ": right" in html and ": not yet" not in html and "✗ hidden test" not in html
     loops = (graded["where"][name] / "feedback" / "loops" / name / f"{name}.html").read_text(encoding="utf-8")
     assert "CellTimeoutError" in loops or "KeyboardInterrupt" in loops
 
@@ -344,8 +372,8 @@ def test_a_correct_submission_shows_figures_with_alt_text(graded):
     for name in EXERCISES:
         images = _Images()
         images.feed((graded["where"][name] / "feedback" / "correct" / name / f"{name}.html").read_text(encoding="utf-8"))
-        alts += images.alts
-    assert alts and all(len(a.split()) >= 5 for a in alts), alts
+        alts += images.figures
+    assert len(alts) >= 5 and all(a and len(a.split()) >= 10 for a in alts), alts     # sentences, not labels
 
 
 def test_hidden_tests_stay_hidden(graded):
