@@ -36,7 +36,6 @@ HIDDEN_END = "### END HIDDEN TESTS"
 HIDDEN_MODULE = "teachkit_hidden"
 INSTRUCTOR_DIR = "instructor"
 CHECK_CALL = re.compile(r"\bcheck\.(\w+)\(")
-FEEDBACK_TEMPLATE = "teachkit_feedback"
 CELL_TIMEOUT = 30            # seconds a cell may run while grading (nbgrader's default)
 HIDDEN_NOTE = "# Hidden tests run here when your notebook is graded."
 ASSERT_MESSAGE = "not right yet: the ✗ lines above say what is off"
@@ -165,11 +164,6 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
-# Feedback pages give each figure its text alternative (templates/teachkit_feedback).
-import nbgrader  # noqa: E402
-c.HTMLExporter.template_name = "teachkit_feedback"
-c.HTMLExporter.extra_template_basedirs = [
-    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"), str(HERE / "templates")]
 # The hidden tests (instructor/{module}.py) are importable by the grading kernel only.
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(HERE / "{instructor}"), os.environ.get("PYTHONPATH", "")) if p)
@@ -185,8 +179,7 @@ def write_config(course: Path, timeout: int = CELL_TIMEOUT) -> Path:
 
 def build_course(src_dir, course, points_file, hidden_module, *, timeout: int = CELL_TIMEOUT) -> list[Path]:
     """Write the nbgrader course ``course`` from the solution notebooks in ``src_dir``, with the
-    points of ``points_file``, the hidden tests of ``hidden_module`` and, from the folder
-    ``teachkit_feedback`` beside it, the feedback pages' template. Returns the paths written."""
+    points of ``points_file`` and the hidden tests of ``hidden_module``. Returns the paths written."""
     src_dir, course = Path(src_dir), Path(course)
     if not src_dir.is_dir():
         raise FileNotFoundError(f"no solutions folder at {src_dir}")
@@ -207,8 +200,5 @@ def build_course(src_dir, course, points_file, hidden_module, *, timeout: int = 
             written.append(folder / data.name)
     (course / INSTRUCTOR_DIR).mkdir(parents=True, exist_ok=True)
     written.append(Path(shutil.copyfile(hidden_module, course / INSTRUCTOR_DIR / f"{HIDDEN_MODULE}.py")))
-    template = Path(hidden_module).parent / FEEDBACK_TEMPLATE
-    shutil.copytree(template, course / "templates" / FEEDBACK_TEMPLATE, dirs_exist_ok=True)
-    written.append(course / "templates" / FEEDBACK_TEMPLATE)
     written.append(write_config(course, timeout))
     return written
