@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PYTEST_NOTEBOOKS := notebooks
 SANITIZE := notebooks/sanitize.cfg
 
-.PHONY: lab test bench slides html exercises freeze links clean
+.PHONY: lab test bench slides html exercises grading freeze links clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.stamp-runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
+$(VENV)/.stamp-dev: requirements-dev.txt requirements-grading.txt $(VENV)/.stamp-runtime
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -67,6 +67,16 @@ html: $(VENV)/.stamp-runtime
 
 exercises: $(VENV)/.stamp-runtime
 	$(BIN)/python -m teachkit.exercises build
+
+# The exercises as an nbgrader course in build/grading (README "Grading"): source/ with the
+# points of grading/points.toml, nbgrader_config.py, and the hidden tests in instructor/.
+# nbgrader itself comes from requirements-grading.txt (the instructor's side).
+$(VENV)/.stamp-grading: requirements-grading.txt $(VENV)/.stamp-runtime
+	$(BIN)/python -m pip install --quiet -r requirements-grading.txt
+	touch $@
+
+grading: $(VENV)/.stamp-grading
+	$(BIN)/python -m teachkit.exercises nbgrader --course build/grading
 
 # Re-pin: install the direct dependencies in a scratch venv and freeze them.
 freeze:

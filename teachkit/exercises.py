@@ -260,16 +260,30 @@ def _default_dirs() -> tuple[Path, Path]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m teachkit.exercises",
-        description="Build the student exercise notebooks from the solution notebooks.")
+        description="Build the student exercise notebooks, or an nbgrader course, from the solution notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="write notebooks/exercises/exNN_*.ipynb from solutions/")
     b.add_argument("--src", type=Path, help="solutions folder (default notebooks/exercises/solutions)")
     b.add_argument("--dst", type=Path, help="output folder (default notebooks/exercises)")
+    g = sub.add_parser("nbgrader", help="write an nbgrader course (source/, nbgrader_config.py) from solutions/")
+    g.add_argument("--course", type=Path, default=Path("build/grading"),
+                   help="the course folder to write (default build/grading)")
+    g.add_argument("--src", type=Path, help="solutions folder (default notebooks/exercises/solutions)")
+    g.add_argument("--points", type=Path, help="points table (default grading/points.toml)")
+    g.add_argument("--hidden", type=Path, help="hidden tests (default grading/teachkit_hidden.py)")
+    g.add_argument("--timeout", type=int, default=30, help="seconds a cell may run while grading (default 30)")
     args = parser.parse_args(argv)
     try:
-        src, dst = (args.src, args.dst) if args.src and args.dst else _default_dirs()
-        written = build(args.src or src, args.dst or dst)
-    except (RegionError, FileNotFoundError, json.JSONDecodeError) as err:
+        src = args.src or _default_dirs()[0]
+        if args.command == "nbgrader":
+            from teachkit._nbgrader import build_course
+
+            grading = _default_dirs()[0].parent.parent.parent / "grading"   # the repository's grading/
+            written = build_course(src, args.course, args.points or grading / "points.toml",
+                                   args.hidden or grading / "teachkit_hidden.py", timeout=args.timeout)
+        else:
+            written = build(src, args.dst or _default_dirs()[1])
+    except (RegionError, FileNotFoundError, ValueError, json.JSONDecodeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     for path in written:
