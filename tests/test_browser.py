@@ -134,12 +134,15 @@ def test_explorer_is_accessible_and_works_from_the_keyboard(lab):
             n_slider = explorer.get_by_role("slider", name="its sample size n")
             tau_mode = explorer.get_by_role("group", name="τ is")
             tau_slider = explorer.get_by_role("slider", name="τ", exact=True)
-            for control in [school, n_slider, tau_mode, tau_slider,
-                            explorer.get_by_role("slider", name="μ ~ N(0, sd²): sd"),
-                            explorer.get_by_role("group", name="prior on τ"),
-                            explorer.get_by_role("slider", name="upper bound U"),
-                            explorer.get_by_role("button", name="reset")]:
-                assert control.count() == 1, control
+            controls = [school, n_slider, tau_mode, tau_slider,
+                        explorer.get_by_role("slider", name="μ ~ N(0, sd²): sd"),
+                        explorer.get_by_role("group", name="prior on τ"),
+                        explorer.get_by_role("slider", name="upper bound U"),
+                        explorer.get_by_role("button", name="reset")]
+            # the widget re-renders its controls as the kernel's last messages arrive (on a busy machine
+            # after the status line): wait for each to be there once, rather than count at one instant
+            wait_until(lambda: all(c.count() == 1 for c in controls), timeout=CHANGE_TIMEOUT,
+                       what="each control of the explorer, found once by its accessible name")
             assert tau_mode.get_by_role("radio", name="learned").is_checked()
             assert tau_slider.is_disabled()   # τ is learned: its slider shows the posterior median
             _check_log_slider(tau_slider)
