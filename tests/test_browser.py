@@ -141,8 +141,17 @@ def test_explorer_is_accessible_and_works_from_the_keyboard(lab):
                         explorer.get_by_role("button", name="reset")]
             # the widget re-renders its controls as the kernel's last messages arrive (on a busy machine
             # after the status line): wait for each to be there once, rather than count at one instant
-            wait_until(lambda: all(c.count() == 1 for c in controls), timeout=CHANGE_TIMEOUT,
-                       what="each control of the explorer, found once by its accessible name")
+            counts = {}
+
+            def each_control_once():
+                counts.update({str(c): c.count() for c in controls})
+                return all(v == 1 for v in counts.values())
+
+            try:
+                wait_until(each_control_once, timeout=CHANGE_TIMEOUT,
+                           what="each control of the explorer, found once by its accessible name")
+            except AssertionError as err:
+                raise AssertionError(f"{err}; how many of each: {counts}") from None
             assert tau_mode.get_by_role("radio", name="learned").is_checked()
             assert tau_slider.is_disabled()   # τ is learned: its slider shows the posterior median
             _check_log_slider(tau_slider)
