@@ -72,11 +72,14 @@ html: $(VENV)/.stamp-runtime
 # The course as a static website in build/site/ (site/conf.py; README, "The course website"):
 # every lecture notebook, the exercises, and with SOLUTIONS=1 their solutions; HUB=https://...
 # sets the JupyterHub of the launch buttons. Nothing is executed. Built afresh every time, so
-# that a page left from an earlier build (a solution) cannot stay behind.
+# that a page left from an earlier build (a solution) cannot stay behind. tests/test_site.py
+# runs this rule (with SITE_OUT set for the build with solutions).
+SITE_OUT ?= build/site
 site: $(VENV)/.stamp-docs $(SLIDES_NPM)
-	rm -rf build/site build/site-doctrees
+	rm -rf $(SITE_OUT) $(SITE_OUT)-doctrees
 	$(if $(HUB),TEACHKIT_SITE_HUB=$(HUB)) $(BIN)/python -m sphinx -b html -W --keep-going -q \
-		-d build/site-doctrees $(if $(SOLUTIONS),-t solutions) site build/site
+		-d $(SITE_OUT)-doctrees $(if $(SOLUTIONS),-t solutions) site $(SITE_OUT)
+	@echo "site: $(SITE_OUT)/index.html, $$(find $(SITE_OUT) -name '*.html' -not -path '*/_static/*' | wc -l) pages"
 
 exercises: $(VENV)/.stamp-runtime
 	$(BIN)/python -m teachkit.exercises build

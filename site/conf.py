@@ -111,6 +111,7 @@ SOLUTIONS_TOC = """
 ```{toctree}
 :caption: Solutions (instructors)
 :glob:
+:maxdepth: 1
 
 notebooks/exercises/solutions/ex*
 ```

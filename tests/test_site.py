@@ -1,6 +1,6 @@
 """`make site`: the course as a static website (site/conf.py; README, "The course website").
 
-The site is built once per test run, with the command `make site` runs, into build/site/.
+The site is built once per test run by `make site`, into build/site/.
 Without a browser: every notebook has its page, linked from the home page in order; the
 solutions are there only with SOLUTIONS=1; each page shows the committed outputs (text,
 tables, figures with their alt text), nothing more and nothing less; the instructors' page
@@ -45,22 +45,20 @@ SOLUTIONS = sorted(glob.glob(str(ROOT / "notebooks" / "exercises" / "solutions" 
 SEARCH_TERMS = ["shrinkage", "interweaving", "τ²"]
 
 
-def sphinx(out: Path, *options: str) -> float:
-    """Build the site as `make site` does (sphinx -W: a warning fails); return the seconds it took."""
+def make_site(out: Path, *variables: str) -> float:
+    """Build the site with `make site` (sphinx -W: a warning fails) into `out`; return the seconds it took."""
     if shutil.which("npm") is None and not (ROOT / "slides" / "node_modules").exists():
         pytest.skip("npm is missing: the site's MathJax comes from slides/package-lock.json (npm ci)")
-    shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q",
-                          "-d", str(out.parent / (out.name + "-doctrees")), *options, "site", str(out)],
+    run = subprocess.run(["make", "--no-print-directory", "site", f"SITE_OUT={out}", *variables],
                          cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, f"sphinx failed:\n{(run.stdout + run.stderr)[-3000:]}"
+    assert run.returncode == 0, f"make site failed:\n{(run.stdout + run.stderr)[-3000:]}"
     return time.perf_counter() - start
 
 
 @pytest.fixture(scope="session")
 def site() -> Path:
-    seconds = sphinx(OUT)
+    seconds = make_site(OUT)
     REPORT.mkdir(parents=True, exist_ok=True)
     (REPORT / "build.json").write_text(json.dumps({"seconds": round(seconds, 1)}))
     return OUT
@@ -97,7 +95,7 @@ def test_every_notebook_has_its_page_in_order(site):
 def test_solutions_only_when_asked(tmp_path):
     """`make site SOLUTIONS=1` adds a page per solution, in the menu."""
     out = tmp_path / "site"
-    sphinx(out, "-t", "solutions")
+    make_site(out, "SOLUTIONS=1")
     missing = [nb for nb in SOLUTIONS if not page_of(nb, out).exists()]
     assert SOLUTIONS and missing == [], f"solutions without a page: {missing}"
     menu = {a["href"] for a in _soup(out / "index.html").select("nav.bd-links a.reference.internal")}
