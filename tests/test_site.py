@@ -202,7 +202,9 @@ def test_launch_buttons_on_every_notebook_page(site):
 
 
 # ----------------------------------------------------------------- in the browser
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop while it is open, and the
+# other browser tests (test_slides.py, test_browser.py) start their own after this module.
+@pytest.fixture(scope="module")
 def browser():
     require_chromium()
     if not AXE_JS.exists():
@@ -298,7 +300,7 @@ def test_every_page_is_audited(site):
     assert sorted(p.relative_to(site).with_suffix("").as_posix() for p in pages(site)) == sorted(PAGES)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def offline(browser):
     session = Offline(browser)
     yield session
