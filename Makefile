@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PYTEST_NOTEBOOKS := notebooks
 SANITIZE := notebooks/sanitize.cfg
 
-.PHONY: lab test bench slides html exercises grading freeze links clean
+.PHONY: lab test bench slides html site exercises grading freeze links clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(VENV)/.stamp-runtime: requirements.txt pyproject.toml | $(BIN)/python
 
 $(VENV)/.stamp-dev: requirements-dev.txt requirements-grading.txt $(VENV)/.stamp-runtime
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The course website's packages (Sphinx, MyST-NB, sphinx-book-theme): not the students'.
+$(VENV)/.stamp-docs: requirements-docs.txt $(VENV)/.stamp-runtime
+	$(BIN)/python -m pip install --quiet -r requirements-docs.txt
 	touch $@
 
 # --allow-root only when run as root (a container, a VM): Jupyter refuses root otherwise.
@@ -43,7 +48,7 @@ $(SLIDES_NPM): slides/package-lock.json
 	@if command -v npm >/dev/null; then cd slides && npm ci --ignore-scripts --no-audit --no-fund; \
 	else echo "npm is missing: tests/test_slides.py will skip"; fi
 
-test: $(VENV)/.stamp-dev $(HUB_PROXY) $(SLIDES_NPM)
+test: $(VENV)/.stamp-dev $(VENV)/.stamp-docs $(HUB_PROXY) $(SLIDES_NPM)
 	$(BIN)/python -m pytest tests $(PYTEST_NOTEBOOKS) --nbval --nbval-sanitize-with $(SANITIZE) \
 		--ignore-glob='notebooks/exercises/ex*.ipynb' -p no:cacheprovider --durations=15
 
@@ -64,6 +69,18 @@ slides: $(VENV)/.stamp-runtime
 # (slides/templates/teachkit_lab: WCAG AA contrast) and MathJax from lib/: build/html/.
 html: $(VENV)/.stamp-runtime
 	$(BIN)/python slides/build.py --html
+
+# The course as a static website in build/site/ (site/conf.py; README, "The course website"):
+# every lecture notebook, the exercises, and with SOLUTIONS=1 their solutions; HUB=https://...
+# sets the JupyterHub of the launch buttons. Nothing is executed. Built afresh every time, so
+# that a page left from an earlier build (a solution) cannot stay behind. tests/test_site.py
+# runs this rule (with SITE_OUT set for the build with solutions).
+SITE_OUT ?= build/site
+site: $(VENV)/.stamp-docs $(SLIDES_NPM)
+	rm -rf $(SITE_OUT) $(SITE_OUT)-doctrees
+	$(if $(HUB),TEACHKIT_SITE_HUB=$(HUB)) $(BIN)/python -m sphinx -b html -W --keep-going -q \
+		-d $(SITE_OUT)-doctrees $(if $(SOLUTIONS),-t solutions) site $(SITE_OUT)
+	@echo "site: $(SITE_OUT)/index.html, $$(find $(SITE_OUT) -name '*.html' -not -path '*/_static/*' | wc -l) pages"
 
 exercises: $(VENV)/.stamp-runtime
 	$(BIN)/python -m teachkit.exercises build
