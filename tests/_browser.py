@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,19 @@ def write_lab_settings(folder: Path, **notebook):
                {"windowingMode": "none", **notebook})
     write_json(folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
                {"fetchNews": "false", "checkForUpdates": False})
+
+
+@contextmanager
+def chromium_browser():
+    """Debian's Chromium driven by Playwright (skips without it), closed on the way out, also on failure.
+    A test module's ``browser`` fixture yields from it; keep it module-scoped (Playwright's sync API runs
+    an event loop while it is open, and each browser test module starts its own)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

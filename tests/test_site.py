@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from _browser import chromium_browser, require_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "site"
@@ -209,14 +209,8 @@ def browser():
     require_chromium()
     if not AXE_JS.exists():
         pytest.skip("axe-core is missing: npm ci in slides/ (make test does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium_browser() as b:
+        yield b
 
 
 class Offline:

@@ -30,7 +30,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from _browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from _browser import chromium_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "slides"
@@ -213,15 +213,8 @@ _FIND_JS = """() => {
 
 @pytest.fixture(scope="module")
 def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium_browser() as b:
+        yield b
 
 
 # The widgets manager draws the widgets saved in a notebook (the explorer's sliders) some time
