@@ -505,18 +505,16 @@ def colour_name(colour) -> str:
 
 
 def _handle_colour(handle):
-    """The colour a legend key shows: a line's colour, else a patch's or a collection's fill or edge."""
-    import numpy as np
+    """The colour a legend key shows: a line's colour, else a patch's or a collection's fill, or its edge
+    when the fill is transparent."""
+    from matplotlib.colors import to_rgba_array
 
-    if hasattr(handle, "get_color") and not hasattr(handle, "get_facecolor"):
-        return handle.get_color()
-    for get in ("get_facecolor", "get_edgecolor", "get_color"):
-        colour = getattr(handle, get, lambda: None)()
-        colour = np.atleast_2d(colour) if colour is not None and not isinstance(colour, str) else colour
-        if isinstance(colour, str):
-            return colour
-        if colour is not None and len(colour) and colour[0][-1] > 0:
-            return tuple(colour[0])
+    if not hasattr(handle, "get_facecolor"):   # a line
+        return handle.get_color() if hasattr(handle, "get_color") else None
+    for get in ("get_facecolor", "get_edgecolor"):
+        colours = to_rgba_array(getattr(handle, get)())
+        if len(colours) and colours[0][-1] > 0:
+            return tuple(colours[0])
     return None
 
 

@@ -402,6 +402,8 @@ def check_convergence(*posteriors, names=None, labels=None, rhat_limit=RHAT_LIMI
         tk.diagnostics.check_convergence(post)
         ✓ partial pooling: largest R-hat 1.002 (below 1.01), smallest ESS 4,544 bulk, 3,121 tail (above 400)
     """
+    from teachkit._style import model_name
+
     if not posteriors:
         raise ValueError("check_convergence: give at least one Posterior")
     if labels is not None and len(labels) != len(posteriors):
@@ -412,7 +414,7 @@ def check_convergence(*posteriors, names=None, labels=None, rhat_limit=RHAT_LIMI
     for k, post in enumerate(posteriors):
         if not hasattr(post, "scalars"):
             raise ValueError(f"check_convergence: argument {k + 1} is a {type(post).__name__}, not a Posterior")
-        label = labels[k] if labels is not None else _model_name(post)
+        label = labels[k] if labels is not None else model_name(post.model)
         rhats, bulk, tail = {}, {}, {}
         for name, x in post.scalars(names):
             rhats[name], bulk[name] = rhat(x), ess_bulk(x)
@@ -444,8 +446,3 @@ def check_convergence(*posteriors, names=None, labels=None, rhat_limit=RHAT_LIMI
                          f"smallest ESS {bulk[worst_bulk]:,.0f} bulk{tail_text} (above {need:,})")
     return ConvergenceReport(lines, ok)
 
-
-def _model_name(post) -> str:
-    from teachkit._style import MODEL_NAMES
-
-    return MODEL_NAMES.get(post.model, post.model)

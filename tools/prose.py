@@ -34,6 +34,9 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+# a cell's source as text: the same as the student-notebook builder's (and tools/notebook_links.py's)
+from teachkit.exercises import _source
+
 ROOT = Path(__file__).resolve().parents[1]
 LECTURES = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 SOLUTIONS = sorted((ROOT / "notebooks" / "exercises" / "solutions").glob("ex*.ipynb"))
@@ -78,11 +81,6 @@ class Finding:
 
     def __str__(self):
         return f"{self.path} cell {self.cell}: {self.text!r}: {self.problem}"
-
-
-def _source(cell) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def _load(path: Path) -> dict:
