@@ -5,10 +5,14 @@
 // whose text changes. Loaded by anywidget (teachkit/controls.py); one module for
 // every kind, chosen by the model's `kind`.
 
-let counter = 0;
+// A label names its input through the input's id, so ids must be unique in the whole page.
+// anywidget may evaluate this module once per widget class, and a counter of each copy's own
+// started at 0 in every copy: two sliders of different classes drawn in the same millisecond
+// got the same id, and the second slider's label named the first (tests/test_browser.py found
+// the τ slider without a name). The counter lives on the page's global object, shared by all copies.
 function newId(prefix) {
-  counter += 1;
-  return `tk-${prefix}-${Date.now().toString(36)}-${counter}`;
+  globalThis.__teachkitControlIds = (globalThis.__teachkitControlIds || 0) + 1;
+  return `tk-${prefix}-${globalThis.__teachkitControlIds}`;
 }
 
 function element(tag, attributes = {}, text = null) {
