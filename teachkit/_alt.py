@@ -113,7 +113,7 @@ def _in_unit(unit) -> str:
 
 
 def _count(k, word) -> str:
-    return f"{k:,} {word}{'' if k == 1 else 's'}"
+    return f"{k:,} {word if k == 1 else plural(word)}"
 
 
 def _capital(text) -> str:
@@ -373,6 +373,43 @@ def pooling_spectrum(labels, tau, means, sample_means, *, emphasis, group="group
                  f"{number(t_lo, dt)} to {number(t_hi, dt)}, shaded over the lines too; at tau's median "
                  f"{group} {labels[e]}'s estimate is {number(at_median, d)}.")
     return text + _in_unit(unit)
+
+
+def plural(word) -> str:
+    """'county' -> 'counties', 'school' -> 'schools'."""
+    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+
+
+def shrinkage_three_levels(labels, n, sup_labels, sup, ybar, theta, own, psi, mu, *, group="group",
+                           supergroup="supergroup", unit="") -> str:
+    """Text for ``plots.shrinkage_three_levels``: the range of the groups' data means and of their
+    estimates, the group that moves most, how many move toward their supergroup's estimate, and
+    the supergroups' moves toward mu."""
+    ybar, theta, own, psi = (np.asarray(v, float) for v in (ybar, theta, own, psi))
+    d = 2
+    groups, supergroups = plural(group), plural(supergroup)
+    move = theta - ybar
+    most = int(np.argmax(np.abs(move)))
+    toward = int(np.sum(np.abs(theta - psi[sup]) <= np.abs(ybar - psi[sup])))
+    K = len(sup_labels)
+    J_k = np.bincount(sup, minlength=K)
+    text = (f"The {K} {supergroups} side by side ({_and(list(sup_labels))}), each labelled with its number "
+            f"of {groups}. In each, hollow grey circles on the left are its {groups}' means of their data, "
+            f"blue dots on the right their estimates, a thin line joining each pair. The {len(labels)} "
+            f"{group} means run from {number(ybar.min(), d)} to {number(ybar.max(), d)}; the estimates from "
+            f"{number(theta.min(), d)} to {number(theta.max(), d)}. {toward} of {len(labels)} {groups} move "
+            f"toward their {supergroup}'s estimate; {group} {labels[most]} (n = {int(n[most])}) moves most, "
+            f"from {number(ybar[most], d)} to {number(theta[most], d)}. Each {supergroup} is a pair of "
+            f"vermillion diamonds joined by a thick line: hollow at what its {groups} alone say, filled at "
+            f"its estimate psi; a dashed line marks mu, {number(mu, d)}. ")
+    order = np.argsort(-np.abs(psi - own), kind="stable")
+    first, rest = int(order[0]), np.abs(psi - own)[order[1:]]
+    side = "toward" if abs(psi[first] - mu) <= abs(own[first] - mu) else "away from"
+    text += (f"{sup_labels[first]} ({J_k[first]} {groups if J_k[first] != 1 else group}) moves most, from "
+             f"{number(own[first], d)} to {number(psi[first], d)}, {side} mu")
+    if rest.size:
+        text += f"; the other {rest.size} move by {number(rest.max(), d)} or less"
+    return text + "." + _in_unit(unit)
 
 
 def unit_suffix(unit: str) -> str:

@@ -115,7 +115,7 @@ class Posterior:
         # (not for Model 4, whose σ_j² differ by group)
         if name == "R" and {"tau2", "sigma2"} <= set(self.draws) and self.draws["sigma2"].ndim == 2:
             return self.draws["tau2"] / (self.draws["sigma2"] + self.draws["tau2"])
-        if name in ("sigma", "tau") and f"{name}2" in self.draws:
+        if name in ("sigma", "tau", "omega") and f"{name}2" in self.draws:
             return np.sqrt(self.draws[f"{name}2"])
         return None
 

@@ -75,7 +75,8 @@ def fits(data):
             "none": tk.fit_no_pooling(data, seed=rng, **kw),
             "hier": tk.fit_hierarchical(data, seed=rng, **kw),
             "hier_ig": tk.fit_hierarchical(data, seed=rng, tau2_prior=tk.InverseGamma(1, 1), **kw),
-            "variances": tk.fit_school_variances(data, seed=rng, nu0_max=100, **kw)}
+            "variances": tk.fit_school_variances(data, seed=rng, nu0_max=100, **kw),
+            "three_level": tk.fit_three_level(tk.load_radon(), seed=rng, **kw)}
 
 
 def _explorer_view(data):
@@ -114,6 +115,8 @@ FIGURES = {
     "caterpillar school variances": lambda d, f: plots.caterpillar(f["variances"], "sigma2", compare=f["none"],
                                                                    ref=15.05),
     "prior_posterior sigma02": lambda d, f: plots.prior_posterior(f["variances"], "sigma02"),
+    "shrinkage_three_levels": lambda d, f: plots.shrinkage_three_levels(f["three_level"]),
+    "prior_posterior omega2": lambda d, f: plots.prior_posterior(f["three_level"], "omega2"),
 }
 
 

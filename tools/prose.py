@@ -45,6 +45,8 @@ STUDENTS = sorted((ROOT / "notebooks" / "exercises").glob("ex*.ipynb"))
 #: Numbers that prose may quote without a cell printing them, and why.
 ALLOWED = {
     "1961": "a year: James and Stein (1961)",
+    "1987": "a year: the EPA's radon survey ran 1987-1992 (notebook 10)",
+    "1992": "a year: the EPA's radon survey ran 1987-1992 (notebook 10)",
     "1962": "a year: Lindley (1962)",
     "2006": "a year: Gelman (2006)",
     "2008": "a year: Okabe and Ito (2008)",

@@ -93,7 +93,8 @@ from teachkit.models._gibbs import (MEAN_PRIOR, VARIANCE_PRIOR, Trace, check_dat
 from teachkit.models.hierarchical import draw_sigma2
 from teachkit.priors import Normal, UniformSD
 
-__all__ = ["fit_three_level", "draw_theta", "draw_psi", "draw_mu", "draw_sigma2", "draw_tau2", "draw_omega2"]
+__all__ = ["fit_three_level", "draw_theta", "draw_psi", "draw_mu", "draw_sigma2", "draw_tau2", "draw_omega2",
+           "supergroup_own_estimate"]
 
 MODEL = "three_level"
 
@@ -228,3 +229,27 @@ def fit_three_level(data, *, draws=5000, warmup=1000, chains=4, seed=None,
                            priors={"mu": mu_prior, "sigma2": sigma2_prior, "tau2": tau2_prior,
                                    "omega2": omega2_prior},
                            vector_labels={"psi": data.supergroup_labels})
+
+
+def supergroup_own_estimate(post) -> np.ndarray:
+    """What each supergroup's groups alone say about its mean ψ_k: the posterior mean of
+
+        m_k = Σ_{j∈k} ȳ_j / (τ² + σ²/n_j)  /  Σ_{j∈k} 1 / (τ² + σ²/n_j),
+
+    the mean of ψ_k given σ², τ² and the data when ω² → ∞ (no pull toward μ). A group
+    counts by its precision 1/(τ² + σ²/n_j): more values weigh more, but never more than 1/τ².
+    Averaged over the draws of σ² and τ²; one value per supergroup. ``post``: a fit of
+    :func:`fit_three_level` (it needs the data and the draws of σ² and τ²).
+    """
+    from teachkit.posterior import Posterior
+
+    if not isinstance(post, Posterior) or post.model != MODEL or post.data is None:
+        what = f"a {post.model} posterior" if isinstance(post, Posterior) else type(post).__name__
+        raise ValueError(f"supergroup_own_estimate: needs a fit of fit_three_level with its data, got {what}")
+    data = post.data
+    sigma2, tau2 = post.flat("sigma2")[:, None], post.flat("tau2")[:, None]
+    w = 1.0 / (tau2 + sigma2 / data.n)                           # (draws, J)
+    sup, K = data.group_supergroup, data.K
+    num = np.stack([(w[:, sup == k] * data.means[sup == k]).sum(axis=1) for k in range(K)], axis=1)
+    den = np.stack([w[:, sup == k].sum(axis=1) for k in range(K)], axis=1)
+    return (num / den).mean(axis=0)

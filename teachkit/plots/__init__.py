@@ -41,6 +41,10 @@ module         figure                       what it shows
 ``mixing``     ``funnel``                   θ_j − μ against log τ, one panel per sampler,
                                             with a path of consecutive draws (notebook 08)
                ``tau_trace``                τ by iteration, one row per sampler
+``levels``     ``shrinkage_three_levels``   three levels: every county's data mean → its
+                                            estimate, pulled toward its state; every
+                                            state's own estimate → its estimate, pulled
+                                            toward the national mean
 ``variances``  ``nu0_posterior``            Model 4: posterior of ν0 (bars) against its prior
                ``new_school``               θ_j of every surveyed school beside a new
                                             school's θ_new and a new student's hours there
@@ -61,6 +65,7 @@ Parameter names follow ``Posterior``: ``"theta"`` (every school), ``"theta[5]"``
 from teachkit.plots._labels import math_label
 from teachkit.plots.data import data_overview, mean_vs_size
 from teachkit.plots.mixing import PATH_LENGTH, funnel, tau_trace  # noqa: F401
+from teachkit.plots.levels import shrinkage_three_levels
 from teachkit.plots.intervals import CATERPILLAR_QUANTILES, boxplots, caterpillar  # noqa: F401
 from teachkit.plots.pooling import (  # noqa: F401 (the constants the docstrings name)
     AREA_PER_STUDENT, EXPLORER_AREA_PER_STUDENT, HIGHLIGHT, pooling_spectrum, shrinkage,
@@ -89,6 +94,7 @@ __all__ = [
     "boxplots",
     "caterpillar",
     "shrinkage",
+    "shrinkage_three_levels",
     "prior_posterior",
     "math_label",
     "shrinkage_explorer_view",
