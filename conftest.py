@@ -12,10 +12,17 @@ numbers), a name that a later cell reuses (``data`` rebound in a loop), a widget
 that depends on where an earlier step left the widget. Cells tagged ``nbval-skip`` are
 not run; cells tagged ``nbval-ignore-output`` are run, not compared (as in nbval).
 The re-run items are named ``Cell N (re-run)``.
+
+A re-run item gets its own copy of the stored cell: nbval merges a cell's stored stream
+outputs in place (``coalesce_streams`` appends the second chunk of printed text to the first
+and keeps both), so a second comparison against the same cell object would see that text
+twice. Output printed in two chunks (a slow computation between two ``print`` calls) would
+then fail the re-run however right the cell is.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -35,7 +42,7 @@ def pytest_collection_modifyitems(session, config, items):
             parent = group[0].parent
             for cell in reversed(group):
                 result.append(IPyNbCell.from_parent(parent, name=f"{cell.name} (re-run)",
-                                                    cell_num=cell.cell_num, cell=cell.cell,
+                                                    cell_num=cell.cell_num, cell=copy.deepcopy(cell.cell),
                                                     options=cell.options))
         group.clear()
 

@@ -64,6 +64,17 @@ def test_a_generator_per_cell_passes_the_rerun(folder):
     assert "6 passed" in run.stdout       # 3 cells, top to bottom and back
 
 
+def test_printed_text_stored_in_two_chunks_passes_the_rerun(folder):
+    """A cell whose stored output is two stream chunks (printing, a pause, printing again) passes
+    both runs: nbval merges the stored chunks in place, so each run must compare its own copy."""
+    chunks = folder / "01_chunks.ipynb"
+    _stored(chunks, ["import sys, time\nprint('first line')\nsys.stdout.flush()\ntime.sleep(0.5)\nprint('second line')"])
+    stored = nbformat.read(chunks, as_version=4).cells[0].outputs
+    assert [o.get("name") for o in stored] == ["stdout", "stdout"]       # the case under test
+    run = _nbval(chunks)
+    assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout + run.stderr
+
+
 def test_only_lecture_notebooks_are_run_twice(folder):
     other = folder / "scratch.ipynb"
     _stored(other, ["import numpy as np\nrng = np.random.default_rng(1)", "print(round(rng.normal(), 4))"])
