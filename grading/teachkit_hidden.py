@@ -21,7 +21,8 @@ import sys
 
 import numpy as np
 
-__all__ = ["model1_gibbs_second_data", "model3_gibbs_second_data", "variance_conditionals_one_school"]
+__all__ = ["model1_gibbs_second_data", "model3_gibbs_second_data", "variance_conditionals_one_school",
+           "psi_and_omega2_small_cases"]
 
 K_MCSE = 4          # as teachkit.check: a correct sampler fails with probability about 6e-5 per mean
 
@@ -97,3 +98,22 @@ def _one_school(sigma2_conditional, sigma02_conditional):
     ok = np.allclose(shape, [2.0]) and np.allclose(scale, [(3.0 * 12.0 + 2.5**2) / 2])
     shape0, rate0 = (float(np.squeeze(v)) for v in sigma02_conditional(np.array([4.0]), nu0, 1.0, 0.5))
     return ok and np.isclose(shape0, 2.5) and np.isclose(rate0, 0.875)
+
+
+# ------------------------------------------------------------------ ex10
+def psi_and_omega2_small_cases(namespace):
+    """ex10: psi_conditional with states out of order and a state of one county, omega2_conditional
+    with two states; against the formulas, worked out here by hand."""
+    _run("the top-level conditionals on small cases", _top_level, namespace,
+         "psi_conditional", "omega2_conditional")
+
+
+def _top_level(psi_conditional, omega2_conditional):
+    theta = np.array([0.8, 1.6, 1.1, 2.5, 1.3])
+    state = np.array([2, 0, 2, 1, 0])          # state 1 has one county; counties not sorted by state
+    mean, var = (np.asarray(v, dtype=float) for v in psi_conditional(theta, state, 1.0, 0.5, 0.25))
+    # precision 1/0.25 + J_k/0.5: J_k = (2, 1, 2) gives (8, 6, 8); sums of theta: (2.9, 2.5, 1.9)
+    ok = (mean.shape == (3,) and np.allclose(var, [1 / 8, 1 / 6, 1 / 8])
+          and np.allclose(mean, [(4 + 2.9 / 0.5) / 8, (4 + 2.5 / 0.5) / 6, (4 + 1.9 / 0.5) / 8]))
+    shape, scale = (float(np.squeeze(v)) for v in omega2_conditional(np.array([0.4, 1.9]), 1.0, 2.0, 0.3))
+    return ok and np.isclose(shape, 3.0) and np.isclose(scale, 0.3 + (0.36 + 0.81) / 2)

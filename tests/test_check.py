@@ -98,8 +98,29 @@ def model4(data):
     return tk.fit_school_variances(data, seed=np.random.default_rng(SEED + 4))
 
 
+def psi_conditional(theta, state, mu, tau2, omega2):
+    """ex10, task 1: the mean and variance of every psi_k, one state at a time."""
+    K = state.max() + 1
+    precision = np.array([1 / omega2 + np.sum(state == k) / tau2 for k in range(K)])
+    sums = np.array([theta[state == k].sum() for k in range(K)])
+    return (mu / omega2 + sums / tau2) / precision, 1 / precision
+
+
+def omega2_conditional(psi, mu, a, b):
+    return a + len(psi) / 2, b + np.sum((psi - mu) ** 2) / 2
+
+
 @pytest.fixture(scope="module")
-def right(data, fits, model4):
+def radon_omega():
+    """ex10, task 3: quantiles of omega from two fits of the radon data (4 x 2,000 draws each)."""
+    radon, levels = tk.load_radon(), [0.025, 0.5, 0.975]
+    fits = [tk.fit_three_level(radon, draws=2000, seed=np.random.default_rng([SEED, k]), **priors)
+            for k, priors in ((10, {}), (11, {"omega2_prior": tk.InverseGamma(0.01, 0.01)}))]
+    return tuple(np.quantile(np.sqrt(post.flat("omega2")), levels) for post in fits)
+
+
+@pytest.fixture(scope="module")
+def right(data, fits, model4, radon_omega):
     """The right answer(s) of every check, as the argument tuple to pass."""
     y = data.values
     t2, t3, th = (fits[k].flat("theta") for k in ("no pooling", "lecture", "hoff"))
@@ -141,6 +162,9 @@ def right(data, fits, model4):
         "school_variances_sigma02": (sv_sigma02_conditional,),
         "school_variances_nu0": (sv_nu0_log_conditional,),
         "school_variances_shrinkage": (school5_shrinkage(post3, data), school5_shrinkage(model4, data)),
+        "three_level_psi_conditional": (psi_conditional,),
+        "three_level_omega2_conditional": (omega2_conditional,),
+        "three_level_omega_prior": radon_omega,
     }
 
 
@@ -177,7 +201,8 @@ MALFORMED = [
 ]
 FUNCTION_ANSWERS = {"model1_theta_conditional", "model1_sigma2_conditional", "model3_mu_conditional",
                     "model3_tau2_conditional", "model3_theta_step", "school_variances_sigma2",
-                    "school_variances_sigma02", "school_variances_nu0"}
+                    "school_variances_sigma02", "school_variances_nu0", "three_level_psi_conditional",
+                    "three_level_omega2_conditional"}
 OBJECT_ANSWERS = {"model3_gibbs", "hoff_ess", "hoff_summary", "tau_prior", "own_data", "own_fit"}
 
 
@@ -226,7 +251,8 @@ def test_stub_loop_output_is_no_answer_yet(capsys):
 
 
 @pytest.mark.parametrize("name", ["model1_theta_conditional", "model1_sigma2_conditional",
-                                  "model3_mu_conditional", "model3_tau2_conditional"])
+                                  "model3_mu_conditional", "model3_tau2_conditional",
+                                  "three_level_omega2_conditional"])
 def test_function_answers_that_misbehave(capsys, name):
     def raises(**kwargs):
         raise ZeroDivisionError("division by zero")

@@ -43,10 +43,10 @@ Gibbs step (ex04) by the moments of 3,000 of its draws, within 4.5 standard erro
 Layout
 ------
 One module per exercise notebook, named after it (``ex02_complete_pooling`` ...
-``ex07_school_variances``), holding that notebook's checks; and what they
+``ex10_three_levels``), holding that notebook's checks; and what they
 share: ``_report`` (the ✓/✗ feedback), ``_answers`` (reading and validating an
 answer), ``_reference`` (reference answers and tolerances) and ``_conditionals``
-(feedback on a full conditional, ex02 and ex04). A new exercise gets a module of
+(feedback on a full conditional, ex02, ex04 and ex10). A new exercise gets a module of
 its own, and its checks are re-exported here and listed in ``__all__``.
 
 Only numpy is imported with this package: teachkit.exact (and with it
@@ -71,6 +71,9 @@ from teachkit.check.ex06_comparisons_and_what_if import (
 from teachkit.check.ex07_school_variances import (
     school_variances_nu0, school_variances_shrinkage, school_variances_sigma02, school_variances_sigma2,
 )
+from teachkit.check.ex10_three_levels import (
+    three_level_omega2_conditional, three_level_omega_prior, three_level_psi_conditional,
+)
 
 __all__ = [
     # ex02: complete pooling
@@ -87,4 +90,6 @@ __all__ = [
     "own_data", "own_fit",
     # ex07: school-specific variances (Model 4)
     "school_variances_sigma2", "school_variances_sigma02", "school_variances_nu0", "school_variances_shrinkage",
+    # ex10: a third level (houses in counties in states)
+    "three_level_psi_conditional", "three_level_omega2_conditional", "three_level_omega_prior",
 ]
