@@ -162,7 +162,12 @@ def test_psi_answers_that_misbehave(capsys):
     (lambda psi, mu, a, b: (a + len(psi) / 2, b + np.sum((psi - mu) ** 2)), "scale: yours", "Σ_k(ψ_k − μ)²/2"),
     (lambda psi, mu, a, b: (a + len(psi) / 2, np.sum((psi - mu) ** 2) / 2), "scale: yours", "prior's b is missing"),
     (lambda psi, mu, a, b: (b + np.sum((psi - mu) ** 2) / 2, a + len(psi) / 2), "swapped", "(shape, scale)"),
-], ids=["shape (K-1)/2", "shape a+K", "about the mean", "scale without 1/2", "no b", "swapped"])
+    (lambda psi, mu, a, b: ((len(psi) - 1) / 2, np.sum((psi - mu) ** 2) / 2), "shape: yours",
+     "(K − 1)/2 is the shape under the flat prior on the sd"),
+    (lambda psi, mu, a, b: (a + len(psi) / 2 + 0.3, b + np.sum((psi - mu) ** 2) / 2), "shape: yours",
+     "prior (ω²)^−(a+1), likelihood (ω²)^−K/2"),
+], ids=["shape (K-1)/2", "shape a+K", "about the mean", "scale without 1/2", "no b", "swapped",
+        "the flat prior's conditional", "shape off otherwise"])
 def test_omega2_slips_are_named(capsys, func, expected, hint):
     ok, out = run(capsys, "three_level_omega2_conditional", func)
     assert not ok and expected in out and hint in out, out
@@ -171,20 +176,23 @@ def test_omega2_slips_are_named(capsys, func, expected, hint):
 # ------------------------------------------------------------------ task 3: ω under two priors
 @pytest.fixture(scope="module")
 def omega():
-    """ω's 2.5%, 50% and 97.5% quantiles under each prior, from two small fits."""
+    """ω's 2.5%, 50% and 97.5% quantiles under each prior, from two fits of the task's size; and the
+    5%, 50% and 95% points of the same draws (a 90% interval, a plausible slip)."""
     radon, levels = tk.load_radon(), [0.025, 0.5, 0.975]
-    flat = tk.fit_three_level(radon, draws=2000, seed=np.random.default_rng([SEED, 20]))
-    ig = tk.fit_three_level(radon, draws=2000, seed=np.random.default_rng([SEED, 21]),
+    flat = tk.fit_three_level(radon, draws=5000, seed=np.random.default_rng([SEED, 20]))
+    ig = tk.fit_three_level(radon, draws=5000, seed=np.random.default_rng([SEED, 21]),
                             omega2_prior=tk.InverseGamma(0.01, 0.01))
-    return [np.quantile(np.sqrt(post.flat("omega2")), levels) for post in (flat, ig)]
+    return ([np.quantile(np.sqrt(post.flat("omega2")), levels) for post in (flat, ig)]
+            + [np.quantile(np.sqrt(post.flat("omega2")), [0.05, 0.5, 0.95]) for post in (flat, ig)])
 
 
 def test_omega_prior_right_and_slips(capsys, omega):
-    flat, ig = omega
+    flat, ig, flat90, ig90 = omega
     ok, out = run(capsys, "three_level_omega_prior", flat, ig)
     assert ok and "teachkit.exact" in out, out
     for args, expected, hint in (((ig, flat), "swapped", "omega2_prior=tk.InverseGamma(0.01, 0.01)"),
                                  ((flat**2, ig), "quantiles of ω², not of ω", "square root"),
+                                 ((flat90, ig90), "a 90% interval", "2.5% to the 97.5% point"),
                                  ((flat, ig[::-1]), "should increase", "np.quantile"),
                                  ((flat, flat), "omega_ig (ω² ~ IG(0.01, 0.01)): the", "Check the prior"),
                                  ((flat[:2], ig), "three numbers", "np.quantile"),

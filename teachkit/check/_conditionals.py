@@ -45,7 +45,8 @@ def _normal_conditional_feedback(report, case, mean, var, ref_mean, ref_var, pri
             (xbar, f"your mean ignores the prior: it should be pulled from {s['x']} toward {s['m0']}"),
             ((prior_mean + xbar) / 2, "not a plain average: weight each by its precision"),
             ((prior_mean / prior_var + xbar / obs_var) / P,
-             f"the data's term is {s['k']}·{s['x']}/{s['v']}, the sum of all observations over {s['v']}"),
+             f"the data's term is {s['k']}·{s['x']}/{s['v']}, the sum of {s.get('obs', 'all observations')} "
+             f"over {s['v']}"),
             (prior_mean / prior_var + k * xbar / obs_var, "divide the weighted sum by the precision"),
         ]
         hint = next((h for m, h in slips if _close(mean, m, 1e-6)), None)
@@ -88,11 +89,14 @@ def _ig_feedback(report, case, shape, scale, ref_shape, ref_scale, a, b, k, ss_r
     if not ok_shape:
         slips = [(a + k, f"each of the {s['k']} normal factors adds ½ to the shape, not 1: a + {s['k']}/2"),
                  (a + (k - 1) / 2, f"with an IG(a, b) prior the shape is a + {s['k']}/2; ({s['k']} − 1)/2 belongs to the uniform prior on the sd"),
+                 ((k - 1) / 2, f"({s['k']} − 1)/2 is the shape under the flat prior on the sd (a = −½, b = 0); "
+                               f"with an IG(a, b) prior it is a + {s['k']}/2"),
                  (k / 2, "the prior's a is missing from the shape")]
         hint = next((h for v, h in slips if _close(shape, v)), None)
         yours, right = _g2(shape, ref_shape)
         report.bad(f"shape: yours {yours}, the right value {right} {where}",
-                   hint or f"Count the powers of the variance: prior (σ²)^−(a+1), likelihood (σ²)^−{s['k']}/2.")
+                   hint or f"Count the powers of the variance: prior ({s.get('var', 'σ²')})^−(a+1), likelihood "
+                           f"({s.get('var', 'σ²')})^−{s['k']}/2.")
     else:
         report.good(f"shape right ({_g(ref_shape)} {where})")
     if not ok_scale:
