@@ -50,21 +50,22 @@ nothing more about the state.
 σ² | θ, y.  As in Model 3: p(σ²) (σ²)^(−n/2) exp(−SS(θ)/(2σ²)), SS(θ) = Σ_j [ss_j + n_j (ȳ_j − θ_j)²],
 
     σ² | · ~ IG(a + n/2, b + SS(θ)/2)                      for σ² ~ IG(a, b),
-    σ² | · ~ IG((n − 1)/2, SS(θ)/2) truncated to σ² < U²    for σ ~ U(0, U)
+    σ² | · ~ IG((n − 1)/2, SS(θ)/2) truncated to σ² < B²    for σ ~ U(0, B)
 
-(sd ~ U(0, U) is p(σ²) ∝ (σ²)^(−1/2) on (0, U²)).
+(sd ~ U(0, B) is p(σ²) ∝ (σ²)^(−1/2) on (0, B²); B = 1000 by default).
 
 τ² | θ, ψ.  Factors p(τ²) Π_j N(θ_j | ψ_k(j), τ²) ∝ p(τ²) (τ²)^(−J/2) exp(−Σ_j (θ_j − ψ_k(j))²/(2τ²)):
 J deviations of groups from their own supergroup's mean,
 
-    τ² | · ~ IG(a + J/2, b + Σ_j (θ_j − ψ_k(j))²/2),  or IG((J − 1)/2, ...) truncated to τ² < U².
+    τ² | · ~ IG(a + J/2, b + Σ_j (θ_j − ψ_k(j))²/2),  or IG((J − 1)/2, ...) truncated to τ² < B².
 
 ω² | ψ, μ.  Factors p(ω²) Π_k N(ψ_k | μ, ω²): K deviations ψ_k − μ,
 
-    ω² | · ~ IG(a + K/2, b + Σ_k (ψ_k − μ)²/2),  or IG((K − 1)/2, Σ_k (ψ_k − μ)²/2) truncated to ω² < U².
+    ω² | · ~ IG(a + K/2, b + Σ_k (ψ_k − μ)²/2),  or IG((K − 1)/2, Σ_k (ψ_k − μ)²/2) truncated to ω² < B².
 
-The uniform-sd version needs K ≥ 2 (shape > 0), which ``GroupedData`` ensures: a
-second level with one supergroup says nothing about how supergroups vary. With few
+The sampler's uniform-sd version needs K ≥ 2 (shape > 0), which ``GroupedData`` ensures.
+With one supergroup the truncated conditional would still be proper, but it would say
+nothing about how supergroups vary. With few
 supergroups (the radon survey has 7 states) ω² is learned from K numbers only, and
 its prior shows in the posterior.
 
@@ -138,14 +139,14 @@ def draw_mu(psi, omega2, prior: Normal, rng):
 
 
 def draw_tau2(theta, psi, sup, prior, rng):
-    """τ² | θ, ψ ~ IG(a + J/2, b + Σ_j (θ_j − ψ_k(j))²/2), or IG((J−1)/2, ...) truncated at U²."""
+    """τ² | θ, ψ ~ IG(a + J/2, b + Σ_j (θ_j − ψ_k(j))²/2), or IG((J−1)/2, ...) truncated at B²."""
     J = theta.shape[-1]
     sum_sq = ((theta - psi[:, sup]) ** 2).sum(axis=-1)
     return conjugate.variance(prior, count=J, sum_sq=sum_sq, rng=rng)
 
 
 def draw_omega2(psi, mu, prior, rng):
-    """ω² | ψ, μ ~ IG(a + K/2, b + Σ_k (ψ_k − μ)²/2), or IG((K−1)/2, Σ_k (ψ_k − μ)²/2) truncated at U²."""
+    """ω² | ψ, μ ~ IG(a + K/2, b + Σ_k (ψ_k − μ)²/2), or IG((K−1)/2, Σ_k (ψ_k − μ)²/2) truncated at B²."""
     K = psi.shape[-1]
     sum_sq = ((psi - mu[:, None]) ** 2).sum(axis=-1)
     return conjugate.variance(prior, count=K, sum_sq=sum_sq, rng=rng)
