@@ -14,6 +14,9 @@ from teachkit.plots._labels import _group_label, _group_name, _unit, _with_unit,
 
 #: Quantiles drawn for each school: 95% interval, 50% interval, median.
 NEW_SCHOOL_QUANTILES = (0.025, 0.25, 0.5, 0.75, 0.975)
+#: Area (points²) of a median's dot in ``new_school``: its diameter, 5.5 pt, is narrower than the
+#: 50% bar (THICK, 6 pt) is wide, and far shorter than the bar is long, so the bar stays in sight.
+MEDIAN_AREA = 30.0
 
 
 @_styled
@@ -104,10 +107,11 @@ def new_school(post, prediction, *, ax=None):
                            colors=colour, linewidths=THICK, zorder=3)
     ax.add_collection(outer)
     ax.add_collection(inner)
-    ax.scatter(x, q[2], s=75, color=colour, edgecolor="white", linewidth=1.5, zorder=4)
+    # the median's dot is narrower than the 50% bar, so the bar shows above and below it
+    ax.scatter(x, q[2], s=MEDIAN_AREA, color=colour, edgecolor="white", linewidth=1.2, zorder=4)
     (new95,) = ax.plot([x_new, x_new], [q_new[0], q_new[4]], color=new_colour, lw=THIN, zorder=2, gid="new")
     ax.plot([x_new, x_new], [q_new[1], q_new[3]], color=new_colour, lw=THICK, zorder=3, solid_capstyle="butt")
-    ax.scatter([x_new], [q_new[2]], s=75, color=new_colour, edgecolor="white", linewidth=1.5, zorder=4)
+    ax.scatter([x_new], [q_new[2]], s=MEDIAN_AREA, color=new_colour, edgecolor="white", linewidth=1.2, zorder=4)
     (student,) = ax.plot([x_new + 0.45] * 2, q_y, color=new_colour, lw=LINE, ls=":", zorder=2,
                          gid="student")
     ax.axvline(J + 0.75, color=_style.LEADER, lw=1.0, zorder=0)   # surveyed | new
@@ -117,7 +121,8 @@ def new_school(post, prediction, *, ax=None):
     ax.set_ylabel(_with_unit(math_label("theta[j]"), _unit(post, "theta")))
     ax.grid(axis="y")
     dark = _style.NEUTRAL
-    handles = [Line2D([], [], marker="o", ls="none", markersize=9, color=dark, markeredgecolor="white"),
+    handles = [Line2D([], [], marker="o", ls="none", markersize=MEDIAN_AREA ** 0.5, color=dark,
+                      markeredgecolor="white"),
                Line2D([], [], color=dark, lw=THICK), Line2D([], [], color=dark, lw=THIN),
                Line2D([], [], color=new_colour, lw=LINE, ls=":"), mu_line]
     labels = ["median", "50% interval", "95% interval", "a new student there (95%)",
