@@ -1,12 +1,17 @@
-"""Feedback on a full conditional written by a student (ex02 and ex04): which of the
-usual slips (a prior left out, a sum of squares about the wrong centre, ...) it matches.
+"""Feedback on a full conditional written by a student (ex02, ex04, ex10): which of the
+usual slips (a prior left out, a sum of squares about the wrong centre, ...) it matches; and
+the whole check of a variance learned from deviations around a given centre (ex04's τ²,
+ex10's ω²).
 """
 
 from __future__ import annotations
 
 import math
 
-from teachkit.check._answers import _close
+import numpy as np
+
+from teachkit.check._answers import _call, _close, _function, _pair
+from teachkit.check._reference import _grid_variance, _ig_params
 from teachkit.check._report import _g, _g2
 
 
@@ -110,3 +115,36 @@ def _ig_feedback(report, case, shape, scale, ref_shape, ref_scale, a, b, k, ss_r
     else:
         report.good(f"scale right ({_g(ref_scale)} {where})")
     return False
+
+
+def _deviations_variance_check(report, func, name, cases, draw, *, values, symbols, sampler, density):
+    """Check ``func(<values>, mu, a, b)`` -> (shape, scale) of the inverse-gamma conditional of a
+    variance learned from the deviations of k values around a given centre μ, prior IG(a, b):
+    ex04's τ² | θ, μ (the θ_j) and ex10's ω² | ψ, μ (the ψ_k).
+
+    ``cases``: dicts with the array under key ``values``, and ``mu``, ``a``, ``b``; ``draw``:
+    teachkit's sampler of that conditional, ``draw(x[None, :], mu[None], prior, rng)``;
+    ``symbols``: as for :func:`_ig_feedback` (``k`` names the count in the case text).
+    Each case is compared with the moments of the sampler's draws, then with a normalised grid of
+    prior × likelihood; the first case that is off ends the check with its slip named.
+    """
+    from teachkit.priors import InverseGamma
+
+    func = _function(func, name)
+    grid = _GridAgreement()
+    for c in cases:
+        x, mu = c[values], c["mu"]
+        shape, scale = _pair(_call(func, name, {**c, values: x.copy()}), name, ("shape", "scale"))
+        prior = InverseGamma(c["a"], c["b"])
+        ref_shape, ref_scale = (float(np.squeeze(v)) for v in _ig_params(
+            lambda rng: draw(x[None, :], np.array([mu]), prior, rng)))
+        ss_mu = float(((x - mu) ** 2).sum())
+        ss_bar = float(((x - x.mean()) ** 2).sum())
+        case = f"{symbols['k']}={x.size}, mu={_g(mu)}, a={_g(c['a'])}, b={_g(c['b'])}"
+        if not _ig_feedback(report, case, shape, scale, ref_shape, ref_scale, c["a"], c["b"], x.size,
+                            ss_mu, ss_bar, symbols):
+            return
+        grid.add((shape, scale), _grid_variance(
+            lambda v: prior.logpdf(v) - x.size / 2 * np.log(v) - ss_mu / (2 * v), max(ss_mu / x.size, 1e-3)))
+    report.good(f"shape and scale equal those of teachkit's {sampler} at {len(cases)} random inputs")
+    grid.report(report, density)

@@ -9,9 +9,9 @@ import numpy as np
 from teachkit.check._answers import (
     _array, _call, _describe, _draws, _function, _has_ellipsis, _pair, _present, NOT_YET_HINT,
 )
-from teachkit.check._conditionals import _GridAgreement, _ig_feedback, _normal_conditional_feedback
+from teachkit.check._conditionals import _deviations_variance_check, _GridAgreement, _normal_conditional_feedback
 from teachkit.check._reference import (
-    _compare, _exact3, _grid_normal, _grid_variance, _homework, _ig_params, _normal_params,
+    _compare, _exact3, _grid_normal, _homework, _normal_params,
     _reference_fit, _tol_mean, K_MCSE, REF_SEED,
 )
 from teachkit.check._report import _g, _Off, _run, SYMBOL
@@ -80,30 +80,12 @@ def _random_cases_tau2(count=12):
 
 def _model3_tau2_conditional(report, func):
     from teachkit.models import hierarchical
-    from teachkit.priors import InverseGamma
 
-    func = _function(func, "tau2_conditional")
-    grid = _GridAgreement()
-    for c in _random_cases_tau2():
-        shape, scale = _pair(_call(func, "tau2_conditional", {**c, "theta": c["theta"].copy()}),
-                             "tau2_conditional", ("shape", "scale"))
-        prior = InverseGamma(c["a"], c["b"])
-        ref_shape, ref_scale = (float(np.squeeze(v)) for v in _ig_params(
-            lambda rng: hierarchical.draw_tau2(c["theta"][None, :], np.array([c["mu"]]), prior, rng)))
-        theta = c["theta"]
-        ss_mu = float(((theta - c["mu"]) ** 2).sum())
-        ss_bar = float(((theta - theta.mean()) ** 2).sum())
-        case = f"J={theta.size}, mu={_g(c['mu'])}, a={_g(c['a'])}, b={_g(c['b'])}"
-        if not _ig_feedback(report, case, shape, scale, ref_shape, ref_scale, c["a"], c["b"], theta.size,
-                            ss_mu, ss_bar,
-                            dict(k="J", SS="Σ_j(θ_j − μ)²",
-                                 wrong="the θ_j scatter around μ, not around their own mean θ̄: "
-                                       "use Σ_j(θ_j − μ)²")):
-            return
-        grid.add((shape, scale), _grid_variance(
-            lambda v: prior.logpdf(v) - theta.size / 2 * np.log(v) - ss_mu / (2 * v), ss_mu / theta.size))
-    report.good("shape and scale equal those of teachkit's draw_tau2 at 12 random inputs")
-    grid.report(report, "IG(τ² | a, b) × Π_j N(θ_j | μ, τ²)")
+    _deviations_variance_check(
+        report, func, "tau2_conditional", _random_cases_tau2(), hierarchical.draw_tau2, values="theta",
+        symbols=dict(k="J", SS="Σ_j(θ_j − μ)²",
+                     wrong="the θ_j scatter around μ, not around their own mean θ̄: use Σ_j(θ_j − μ)²"),
+        sampler="draw_tau2", density="IG(τ² | a, b) × Π_j N(θ_j | μ, τ²)")
 
 
 def model3_theta_step(theta_step=...) -> bool:

@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 
-from teachkit.check._answers import _array, _call, _close, _function, _has_ellipsis, _pair, NOT_YET_HINT
-from teachkit.check._conditionals import _GridAgreement, _ig_feedback, _normal_conditional_feedback
+from teachkit.check._answers import _array, _call, _close, _function, _has_ellipsis, NOT_YET_HINT
+from teachkit.check._conditionals import _deviations_variance_check, _GridAgreement, _normal_conditional_feedback
 from teachkit.check._reference import (
-    _grid_normal, _grid_variance, _ig_params, _normal_params, _tol_quantile, REF_SEED,
+    _grid_normal, _normal_params, _tol_quantile, REF_SEED,
 )
 from teachkit.check._report import _g, _g2, _Off, _run
 
@@ -198,30 +198,12 @@ def _cases_omega2(count=12):
 
 def _omega2(report, func):
     from teachkit.models import three_level
-    from teachkit.priors import InverseGamma
 
-    func = _function(func, "omega2_conditional")
-    grid = _GridAgreement()
-    for c in _cases_omega2():
-        psi, mu = c["psi"], c["mu"]
-        shape, scale = _pair(_call(func, "omega2_conditional", {**c, "psi": psi.copy()}),
-                             "omega2_conditional", ("shape", "scale"))
-        prior = InverseGamma(c["a"], c["b"])
-        ref_shape, ref_scale = (float(np.squeeze(v)) for v in _ig_params(
-            lambda rng: three_level.draw_omega2(psi[None, :], np.array([mu]), prior, rng)))
-        ss_mu = float(((psi - mu) ** 2).sum())
-        ss_bar = float(((psi - psi.mean()) ** 2).sum())
-        case = f"K={psi.size}, mu={_g(mu)}, a={_g(c['a'])}, b={_g(c['b'])}"
-        if not _ig_feedback(report, case, shape, scale, ref_shape, ref_scale, c["a"], c["b"], psi.size,
-                            ss_mu, ss_bar,
-                            dict(k="K", SS="Σ_k(ψ_k − μ)²", var="ω²",
-                                 wrong="the ψ_k scatter around μ, not around their own mean ψ̄: "
-                                       "use Σ_k(ψ_k − μ)²")):
-            return
-        grid.add((shape, scale), _grid_variance(
-            lambda v: prior.logpdf(v) - psi.size / 2 * np.log(v) - ss_mu / (2 * v), max(ss_mu / psi.size, 1e-3)))
-    report.good("shape and scale equal those of teachkit's draw_omega2 at 12 random inputs")
-    grid.report(report, "IG(ω² | a, b) × Π_k N(ψ_k | μ, ω²)")
+    _deviations_variance_check(
+        report, func, "omega2_conditional", _cases_omega2(), three_level.draw_omega2, values="psi",
+        symbols=dict(k="K", SS="Σ_k(ψ_k − μ)²", var="ω²",
+                     wrong="the ψ_k scatter around μ, not around their own mean ψ̄: use Σ_k(ψ_k − μ)²"),
+        sampler="draw_omega2", density="IG(ω² | a, b) × Π_k N(ψ_k | μ, ω²)")
 
 
 # ------------------------------------------------------------------ task 3: ω under two priors
