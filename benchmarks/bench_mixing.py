@@ -122,14 +122,21 @@ def write_jags_files(data, folder: Path, seed: int):
         f"N <- {data.n_total}\nJ <- {data.J}\n"
         f"y <- {_r_vector(data.values)}\nschool <- {_r_vector(data.groups + 1, integer=True)}\n")
     rng = np.random.default_rng(seed)
+    inits = [f"mu <- {rng.normal(data.means.mean(), 2):.6g}\nsigma <- {rng.uniform(2, 8):.6g}\n"
+             f"tau <- {rng.uniform(0.5, 4):.6g}\n" for _ in range(CHAINS)]
+    write_jags_script(folder, seed, inits, ("mu", "tau2", "sigma2"))
+
+
+def write_jags_script(folder: Path, seed: int, inits, names):
+    """The chains' initial values (``inits``: one R text per chain; each chain's random-number
+    generator is seeded here) and model.cmd: compile, initialise, WARMUP updates, monitor
+    ``names``, DRAWS updates, write the CODA files. model.bug and data.R are the caller's."""
     commands = ["model in model.bug", "data in data.R", f"compile, nchains({CHAINS})"]
-    for c in range(1, CHAINS + 1):
+    for c, text in enumerate(inits, start=1):
         (folder / f"inits{c}.R").write_text(
-            f'mu <- {rng.normal(data.means.mean(), 2):.6g}\nsigma <- {rng.uniform(2, 8):.6g}\n'
-            f'tau <- {rng.uniform(0.5, 4):.6g}\n.RNG.name <- "base::Mersenne-Twister"\n'
-            f".RNG.seed <- {seed + c}\n")
+            f'{text}.RNG.name <- "base::Mersenne-Twister"\n.RNG.seed <- {seed + c}\n')
         commands.append(f"parameters in inits{c}.R, chain({c})")
-    commands += ["initialize", f"update {WARMUP}", "monitor mu", "monitor tau2", "monitor sigma2",
+    commands += ["initialize", f"update {WARMUP}", *[f"monitor {name}" for name in names],
                  f"update {DRAWS}", "coda *", "exit"]
     (folder / "model.cmd").write_text("\n".join(commands) + "\n")
 
@@ -154,12 +161,19 @@ def run_jags(data, seed):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_jags_files(data, folder, seed)
-        t0, c0 = time.perf_counter(), children_cpu()
-        subprocess.run(["jags", "model.cmd"], cwd=folder, check=True, capture_output=True, text=True)
-        seconds, cpu = time.perf_counter() - t0, children_cpu() - c0
-        draws = {name: read_coda(folder, name) for name in ("tau2", "mu")}
-    if draws["tau2"].shape != (CHAINS, DRAWS):
-        raise RuntimeError(f"JAGS wrote draws shaped {draws['tau2'].shape}, expected {(CHAINS, DRAWS)}")
+        return time_jags(folder, ("tau2", "mu"))
+
+
+def time_jags(folder: Path, names):
+    """Run ``jags model.cmd`` in ``folder``: its wall and CPU seconds, from start to the CODA
+    files written, and the draws of each of ``names``, shaped (CHAINS, DRAWS)."""
+    t0, c0 = time.perf_counter(), children_cpu()
+    subprocess.run(["jags", "model.cmd"], cwd=folder, check=True, capture_output=True, text=True)
+    seconds, cpu = time.perf_counter() - t0, children_cpu() - c0
+    draws = {name: read_coda(folder, name) for name in names}
+    for name, x in draws.items():
+        if x.shape != (CHAINS, DRAWS):
+            raise RuntimeError(f"JAGS wrote draws of {name} shaped {x.shape}, expected {(CHAINS, DRAWS)}")
     return seconds, cpu, draws
 
 

@@ -34,9 +34,11 @@ import teachkit as tk
 from teachkit import diagnostics
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_mixing import _r_vector, children_cpu, python_startup, read_coda  # noqa: E402
+# the same run as bench_mixing's (4 chains x 10,000 draws after 1,000), and its JAGS plumbing
+from bench_mixing import (  # noqa: E402
+    _r_vector, CHAINS, DRAWS, python_startup, time_jags, WARMUP, write_jags_script,
+)
 
-CHAINS, DRAWS, WARMUP = 4, 10_000, 1_000
 REPEATS = 3
 NAMES = ("omega2", "tau2", "sigma2", "mu")
 
@@ -68,28 +70,16 @@ def write_jags_files(data, folder: Path, seed: int):
         f"y <- {_r_vector(data.values)}\ncounty <- {_r_vector(data.groups + 1, integer=True)}\n"
         f"state <- {_r_vector(data.group_supergroup + 1, integer=True)}\n")
     rng = np.random.default_rng(seed)
-    commands = ["model in model.bug", "data in data.R", f"compile, nchains({CHAINS})"]
-    for c in range(1, CHAINS + 1):
-        (folder / f"inits{c}.R").write_text(
-            f"mu <- {rng.normal(data.means.mean(), 0.5):.6g}\nsigma <- {rng.uniform(0.5, 1.5):.6g}\n"
-            f"tau <- {rng.uniform(0.1, 1):.6g}\nomega <- {rng.uniform(0.1, 1):.6g}\n"
-            f'.RNG.name <- "base::Mersenne-Twister"\n.RNG.seed <- {seed + c}\n')
-        commands.append(f"parameters in inits{c}.R, chain({c})")
-    commands += ["initialize", f"update {WARMUP}", *[f"monitor {name}" for name in NAMES],
-                 f"update {DRAWS}", "coda *", "exit"]
-    (folder / "model.cmd").write_text("\n".join(commands) + "\n")
+    inits = [f"mu <- {rng.normal(data.means.mean(), 0.5):.6g}\nsigma <- {rng.uniform(0.5, 1.5):.6g}\n"
+             f"tau <- {rng.uniform(0.1, 1):.6g}\nomega <- {rng.uniform(0.1, 1):.6g}\n" for _ in range(CHAINS)]
+    write_jags_script(folder, seed, inits, NAMES)
 
 
 def run_jags(data, seed):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_jags_files(data, folder, seed)
-        t0, c0 = time.perf_counter(), children_cpu()
-        subprocess.run(["jags", "model.cmd"], cwd=folder, check=True, capture_output=True, text=True)
-        wall, cpu = time.perf_counter() - t0, children_cpu() - c0
-        draws = {name: read_coda(folder, name) for name in NAMES}
-    if draws["tau2"].shape != (CHAINS, DRAWS):
-        raise RuntimeError(f"JAGS wrote draws shaped {draws['tau2'].shape}, expected {(CHAINS, DRAWS)}")
+        wall, cpu, draws = time_jags(folder, NAMES)
     return dict(wall=wall, cpu=cpu, **{f"ess {n}": diagnostics.ess_bulk(draws[n]) for n in NAMES},
                 **{f"mean {n}": float(draws[n].mean()) for n in NAMES})
 
