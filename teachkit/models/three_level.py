@@ -13,8 +13,9 @@ Priors:
     σ², τ², ω²         each a variance prior: default sd ~ U(0, 1000), or IG(a, b)
 
 For the radon survey: y is a house's log radon, θ_jk its county's mean, ψ_k its
-state's mean and μ the national mean; σ² spreads houses within a county, τ² counties
-within a state and ω² states around the nation. It is Model 3 twice over: group
+state's mean and μ the centre of the population of states (not an average over the
+country's houses); σ² spreads houses within a county, τ² counties within a state and
+ω² states around μ. It is Model 3 twice over: group
 means θ_jk around their own supergroup's mean ψ_k, and the ψ_k around μ.
 
 Below, k(j) is the supergroup of group j (``data.group_supergroup``), J_k the number
@@ -250,7 +251,5 @@ def supergroup_own_estimate(post) -> np.ndarray:
     data = post.data
     sigma2, tau2 = post.flat("sigma2")[:, None], post.flat("tau2")[:, None]
     w = 1.0 / (tau2 + sigma2 / data.n)                           # (draws, J)
-    sup, K = data.group_supergroup, data.K
-    num = np.stack([(w[:, sup == k] * data.means[sup == k]).sum(axis=1) for k in range(K)], axis=1)
-    den = np.stack([w[:, sup == k].sum(axis=1) for k in range(K)], axis=1)
-    return (num / den).mean(axis=0)
+    in_k = np.eye(data.K)[data.group_supergroup]                 # (J, K): 1 where group j is in k
+    return ((w * data.means) @ in_k / (w @ in_k)).mean(axis=0)

@@ -44,7 +44,7 @@ module         figure                       what it shows
 ``levels``     ``shrinkage_three_levels``   three levels: every county's data mean → its
                                             estimate, pulled toward its state; every
                                             state's own estimate → its estimate, pulled
-                                            toward the national mean
+                                            toward the overall mean μ
 ``variances``  ``nu0_posterior``            Model 4: posterior of ν0 (bars) against its prior
                ``new_school``               θ_j of every surveyed school beside a new
                                             school's θ_new and a new student's hours there

@@ -1,8 +1,9 @@
-"""Three levels: counties pulled toward their state, and states toward the national mean, in one figure."""
+"""Three levels: counties pulled toward their state, and states toward the overall mean μ, in one figure."""
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from teachkit import _alt, _style
@@ -31,7 +32,7 @@ def shrinkage_three_levels(post, *, ax=None):
     line joins each pair: every county moves toward its state. The state itself is a pair of
     vermillion diamonds: open on the left at what its counties alone say about its mean
     (:func:`teachkit.models.three_level.supergroup_own_estimate`), filled on the right at the
-    posterior mean of ψ_k, a thick line between them: the state's pull toward the national mean μ, the dashed line.
+    posterior mean of ψ_k, a thick line between them: the state's pull toward the overall mean μ, the dashed line.
 
     Returns
     -------
@@ -58,7 +59,6 @@ def shrinkage_three_levels(post, *, ax=None):
 
     ax.axhline(mu, color=_style.NEUTRAL, ls="--", lw=LINE, zorder=1, gid="mu")
     segments = np.stack([np.column_stack([left, ybar]), np.column_stack([right, theta])], axis=1)
-    from matplotlib.collections import LineCollection
     pairs = ax.add_collection(LineCollection(segments, colors=_style.LEADER, linewidths=0.6, alpha=0.5, zorder=2))
     pairs._teachkit_carried_by = ("data", "estimate")      # faint: the two markers it joins carry the values
     ax.scatter(left, ybar, s=14, facecolor="none", edgecolor=DATA_COLOUR, linewidth=0.9, zorder=3, gid="data")
