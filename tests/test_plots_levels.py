@@ -25,6 +25,12 @@ def post(radon):
     return tk.fit_three_level(radon, draws=1000, warmup=200, seed=np.random.default_rng(10))
 
 
+@pytest.fixture(scope="module")
+def model3():
+    """A two-level fit: what both functions must refuse."""
+    return tk.fit_hierarchical(tk.load_homework(), draws=200, warmup=50, seed=np.random.default_rng(1))
+
+
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
@@ -46,8 +52,7 @@ def test_own_estimate_is_the_precision_weighted_mean_of_the_counties(post, radon
     assert abs(psi[k] - mu) < abs(own[k] - mu)
 
 
-def test_own_estimate_refuses_other_fits(radon):
-    model3 = tk.fit_hierarchical(tk.load_homework(), draws=200, warmup=50, seed=np.random.default_rng(1))
+def test_own_estimate_refuses_other_fits(model3):
     with pytest.raises(ValueError, match="needs a fit of fit_three_level.*hierarchical posterior"):
         three_level.supergroup_own_estimate(model3)
     with pytest.raises(ValueError, match="needs a fit of fit_three_level.*ndarray"):
@@ -97,8 +102,7 @@ def test_legend_names_and_colours(post):
         ("state estimate ($\\psi_k$)", "vermillion")]
 
 
-def test_refuses_other_fits():
-    model3 = tk.fit_hierarchical(tk.load_homework(), draws=200, warmup=50, seed=np.random.default_rng(1))
+def test_refuses_other_fits(model3):
     with pytest.raises(ValueError, match="shrinkage_three_levels: needs a fit of fit_three_level"):
         plots.shrinkage_three_levels(model3)
     with pytest.raises(ValueError, match="must be a teachkit Posterior"):
